@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// Entry point for `npx nurture`: registers tsx so the TypeScript sources run as they are
+// (no build step on a fresh clone), then hands over to the CLI.
+import { register } from "tsx/esm/api";
+
+register();
+const { main } = await import("../src/cli/main.ts");
+process.exitCode = await main(process.argv.slice(2));

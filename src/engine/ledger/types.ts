@@ -1,0 +1,72 @@
+/**
+ * The send ledger: append-only NDJSON files under `data/ledger/`, one file per run
+ * (`<UTC start, compact ISO>-<run id>.ndjson`), committed to git by the nightly job.
+ * It holds no email address or name: only user ids, keys and outcomes.
+ *
+ * A key counts as delivered to the provider when a `sent` record exists for it. An
+ * `intent` with no outcome means a run died mid-send: the next run re-sends it with the
+ * same key (and, for a batch, the same idempotency key and payload).
+ */
+export type LedgerRecord = IntentRecord | BatchRecord | SentRecord | FailedRecord | SkippedRecord;
+
+interface Base {
+  /** ISO-8601 UTC instant the record was written. */
+  at: string;
+  /** Id of the run that wrote it. */
+  run: string;
+}
+
+/** Written before any request that may deliver the message. */
+export interface IntentRecord extends Base {
+  kind: "intent";
+  key: string;
+  user_id: string;
+  campaign: string;
+  step: string;
+  variant?: string;
+  template: string;
+  type: string;
+  /** Occurrence id the key was derived from. */
+  occurrence: string;
+  /** The moment the step became due (ISO). */
+  due: string;
+  batch: string;
+}
+
+/** The exact composition of one provider request, written before it is sent. */
+export interface BatchRecord extends Base {
+  kind: "batch";
+  batch: string;
+  idempotency_key: string;
+  keys: string[];
+  /** sha256 of the exact request body, so a replay can prove it is identical. */
+  payload_sha256: string;
+}
+
+export interface SentRecord extends Base {
+  kind: "sent";
+  key: string;
+  /** Provider message id (Resend id, outbox file name, or `sim-…` in the demo). */
+  provider_id: string;
+  transport: "resend" | "outbox" | "simulated";
+}
+
+export interface FailedRecord extends Base {
+  kind: "failed";
+  key: string;
+  error: string;
+  /** False for validation errors that retrying cannot fix. */
+  retryable: boolean;
+}
+
+/** A due step that was deliberately not sent and never will be (e.g. too late). */
+export interface SkippedRecord extends Base {
+  kind: "skipped";
+  key: string;
+  user_id: string;
+  campaign: string;
+  step: string;
+  occurrence: string;
+  due: string;
+  reason: string;
+}
