@@ -1,0 +1,66 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import type { Problem } from "../errors.ts";
+
+/** The kinds of config file, by where they sit. */
+export type FileKind = "settings" | "scoring" | "engagement" | "tags" | "segment" | "sequence" | "trigger" | "template";
+
+export interface ConfigFile {
+  kind: FileKind;
+  /** Id from the file name (for per-item files), else the kind. */
+  id: string;
+  /** Relative to the config directory, with forward slashes. */
+  file: string;
+  text: string;
+}
+
+const TOP: Record<string, FileKind> = { "settings.json": "settings", "scoring.json": "scoring", "engagement.json": "engagement", "tags.json": "tags" };
+const DIRS: Record<string, { kind: FileKind; ext: string }> = {
+  segments: { kind: "segment", ext: ".json" },
+  sequences: { kind: "sequence", ext: ".json" },
+  triggers: { kind: "trigger", ext: ".json" },
+  templates: { kind: "template", ext: ".md" },
+};
+
+async function entries(dir: string): Promise<{ name: string; isDir: boolean }[]> {
+  try {
+    return (await fs.readdir(dir, { withFileTypes: true })).map((d) => ({ name: d.name, isDir: d.isDirectory() })).sort((a, b) => a.name.localeCompare(b.name));
+  } catch {
+    return [];
+  }
+}
+
+const stray = (file: string, hint: string): Problem => ({ code: "unknown-file", severity: "warning", message: `${file} is not a config file nurture reads`, file, hint });
+
+/**
+ * Lists and reads every config file under `dir`. Files nurture would ignore are reported
+ * as warnings: a misnamed `sequence/welcome.json` should not silently do nothing.
+ */
+export async function readConfigFiles(dir: string): Promise<{ files: ConfigFile[]; problems: Problem[] }> {
+  const files: ConfigFile[] = [];
+  const problems: Problem[] = [];
+  for (const entry of await entries(dir)) {
+    if (entry.name.startsWith(".") || entry.name === "schemas" || /^readme\.md$/i.test(entry.name)) continue;
+    const kind = TOP[entry.name];
+    if (kind && !entry.isDir) {
+      files.push({ kind, id: kind, file: entry.name, text: await fs.readFile(path.join(dir, entry.name), "utf8") });
+      continue;
+    }
+    const sub = DIRS[entry.name];
+    if (!sub || !entry.isDir) {
+      problems.push(stray(entry.name, `expected ${Object.keys(TOP).join(", ")} and the folders ${Object.keys(DIRS).join(", ")}`));
+      continue;
+    }
+    for (const child of await entries(path.join(dir, entry.name))) {
+      const file = `${entry.name}/${child.name}`;
+      if (child.name.startsWith(".")) continue;
+      if (child.isDir || !child.name.endsWith(sub.ext)) {
+        problems.push(stray(file, `files in ${entry.name}/ end in ${sub.ext}`));
+        continue;
+      }
+      const text = await fs.readFile(path.join(dir, file), "utf8");
+      files.push({ kind: sub.kind, id: child.name.slice(0, -sub.ext.length), file, text });
+    }
+  }
+  return { files, problems };
+}

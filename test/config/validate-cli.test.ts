@@ -1,0 +1,85 @@
+import { afterAll, describe, expect, it } from "vitest";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { main } from "../../src/cli/main.ts";
+import { brokenCopy, VALID } from "./_fixture.ts";
+
+async function nurture(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => fs.rm(d, { recursive: true, force: true })));
+});
+
+/** A fixture copy with one unknown template (error) and one undeclared variable (warning). */
+async function broken(): Promise<string> {
+  const dir = await brokenCopy(
+    { file: "sequences/welcome.json", edit: (j) => (j.steps[1].template = "welcom-2") },
+    { file: "templates/nudge.md", text: "---\nsubject: Your task list is waiting\ntype: trigger\n---\nOpen {{ cta_url }}\n" },
+  );
+  dirs.push(dir);
+  return path.relative(process.cwd(), dir);
+}
+
+describe("nurture validate", () => {
+  const valid = path.relative(process.cwd(), VALID);
+
+  it("exits 0 on a valid config and says so", async () => {
+    const r = await nurture("validate", "--config", valid);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("0 errors, 0 warnings");
+  });
+
+  it("lists problems as text with location, pointer and hint, then a summary; exits 1", async () => {
+    const dir = await broken();
+    const r = await nurture("validate", "--config", dir);
+    expect(r.code).toBe(1);
+    const lines = r.out.split("\n");
+    const i = lines.findIndex((l) => l.includes("unknown template"));
+    expect(lines[i]).toMatch(new RegExp(`^error ${dir}/sequences/welcome\\.json:\\d+:\\d+ at /steps/1/template: unknown template "welcom-2"`));
+    expect(lines[i + 1]).toBe('  hint: did you mean "welcome-2"?');
+    expect(r.out).toMatch(new RegExp(`^warning ${dir}/templates/nudge\\.md:5 at /body: placeholder "cta_url"`, "m"));
+    expect(lines.at(-1)).toBe("1 error, 1 warning in 2 files");
+  });
+
+  it("--json prints ok, counts and problems", async () => {
+    const dir = await broken();
+    const r = await nurture("validate", "--config", dir, "--json");
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.out);
+    expect(report).toMatchObject({ ok: false, errors: 1, warnings: 1 });
+    expect(report.problems).toContainEqual(expect.objectContaining({ code: "unknown-template", file: `${dir}/sequences/welcome.json`, pointer: "/steps/1/template" }));
+    expect(JSON.parse((await nurture("validate", "--config", valid, "--json")).out)).toEqual({ ok: true, errors: 0, warnings: 0, problems: [] });
+  });
+
+  it("--format github prints workflow annotations (warnings as ::warning)", async () => {
+    const dir = await broken();
+    const r = await nurture("validate", "--config", dir, "--format", "github");
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(new RegExp(`^::error file=${dir}/sequences/welcome\\.json,line=\\d+,col=\\d+,title=unknown-template::unknown template "welcom-2"`, "m"));
+    expect(r.out).toContain('(did you mean "welcome-2"?)');
+    expect(r.out).toMatch(/^::warning file=.*templates\/nudge\.md,line=5,title=unknown-variable::/m);
+  });
+
+  it("exits 0 when there are only warnings", async () => {
+    const dir = await brokenCopy({ file: "templates/nudge.md", text: "---\nsubject: Hi\ntype: trigger\n---\n{{ x }}\n" });
+    dirs.push(dir);
+    const r = await nurture("validate", "--config", dir);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("0 errors, 1 warning in 1 file");
+  });
+
+  it("exits 1 with a message for a missing directory, and 2 for an unknown --format", async () => {
+    const missing = await nurture("validate", "--config", "no/such/dir");
+    expect(missing.code).toBe(1);
+    expect(missing.out).toContain("config directory no/such/dir does not exist");
+    const usage = await nurture("validate", "--config", valid, "--format", "xml");
+    expect(usage.code).toBe(2);
+    expect(usage.err).toContain('--format "xml" is not known');
+  });
+});
