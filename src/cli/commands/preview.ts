@@ -1,11 +1,69 @@
+import path from "node:path";
 import type { CommandSpec } from "../main.ts";
 import { NurtureError } from "../../engine/errors.ts";
+import { loadConfig } from "../../engine/config/index.ts";
+import { writePreviews } from "../../engine/templates/index.ts";
 
-// Placeholder until this command is built; it says so plainly instead of pretending.
+/** The part of the data snapshot `preview --user` needs. */
+interface UserSource {
+  userAttributes(userId: string): Promise<Record<string, unknown> | undefined>;
+  close(): Promise<void> | void;
+}
+
+// Loaded only for --user, so that previews with the sample user need no DuckDB and no
+// data directory at all. A variable specifier keeps the type-check independent of the
+// snapshot module's presence while it is being built; UserSource pins the contract.
+const SNAPSHOT_MODULE = "../../engine/data/snapshot.ts";
+
+async function userFromSnapshot(dataDir: string, userId: string): Promise<Record<string, unknown>> {
+  const { openSnapshot } = (await import(/* @vite-ignore */ SNAPSHOT_MODULE).catch((error: unknown) => {
+    if ((error as { code?: string }).code !== "ERR_MODULE_NOT_FOUND") throw error;
+    throw new NurtureError("not-available", "preview --user needs the snapshot reader (src/engine/data/snapshot.ts), which this build does not have yet");
+  })) as { openSnapshot: (dir: string) => Promise<UserSource> };
+  const snapshot = await openSnapshot(dataDir);
+  try {
+    const user = await snapshot.userAttributes(userId);
+    if (user === undefined) {
+      throw new NurtureError("unknown-user", `there is no user "${userId}" in the snapshot under ${dataDir}`, {
+        problems: [{ code: "unknown-user", severity: "error", message: `unknown user "${userId}"`, file: "users", hint: "pass a user_id from the users table, or leave out --user to preview with a sample user" }],
+      });
+    }
+    return user;
+  } finally {
+    await snapshot.close();
+  }
+}
+
+/** `nurture preview`: renders templates to HTML and text files with a sample or a real user. */
 export const previewCommand: CommandSpec = {
   name: "preview",
-  summary: "(not built yet)",
-  action: async () => {
-    throw new NurtureError("not-implemented", "nurture preview is not built yet");
+  summary: "render templates (HTML + text) with a sample user or a named user's data",
+  configure: (cmd) => {
+    cmd
+      .option("--template <id>", "only this template (file name under templates/ without .md)")
+      .option("--user <id>", "render with this user's attributes from the data snapshot")
+      .option("--out <dir>", "where the files go (default: <data>/preview)");
+  },
+  action: async (ctx, options) => {
+    const config = await loadConfig(String(options.config ?? "config"));
+    const userId = typeof options.user === "string" ? options.user : undefined;
+    const user = userId === undefined ? undefined : await userFromSnapshot(ctx.dataDir, userId);
+    // Shown as typed (`data/preview/x.html`), not as an absolute path.
+    const outDir = typeof options.out === "string" ? options.out : path.join(String(options.data ?? "data"), "preview");
+    const entries = await writePreviews(config, {
+      outDir,
+      user,
+      userLabel: userId === undefined ? "a sample user" : `user ${userId}`,
+      ...(typeof options.template === "string" ? { templateId: options.template } : {}),
+    });
+    const index = path.join(outDir, "index.html");
+    if (ctx.json) {
+      const files = entries.map((e) => ({ ...e, html: path.join(outDir, e.html), text: path.join(outDir, e.text) }));
+      ctx.out(JSON.stringify({ out: outDir, index, files }, null, 2));
+    } else {
+      for (const e of entries) ctx.out(`${path.join(outDir, e.html)}  ${e.subject}`);
+      ctx.out(`${entries.length} preview${entries.length === 1 ? "" : "s"} written; open ${index}`);
+    }
+    return 0;
   },
 };

@@ -1,0 +1,18 @@
+import { convert } from "html-to-text";
+
+/**
+ * The plain-text part from the body HTML (not the layout: tables and the hidden preheader
+ * would only add noise). Links read `text (url)`, lists keep their bullets, headings
+ * stand out in capitals, entities are decoded.
+ */
+export function htmlToText(bodyHtml: string): string {
+  return convert(bodyHtml, {
+    // No hard wrap: a wrapped line would split `text (url)` and long URLs; clients wrap themselves.
+    wordwrap: false,
+    selectors: [
+      { selector: "a", options: { linkBrackets: ["(", ")"], hideLinkHrefIfSameAsText: true } },
+      { selector: "img", format: "skip" },
+      { selector: "ul", options: { itemPrefix: " * " } },
+    ],
+  }).trim();
+}
