@@ -8,7 +8,7 @@ type Raw = Record<string, any>;
 /** Defaults when scoring.json is absent: no rules, the documented bands. */
 export const DEFAULT_SCORING: Scoring = { rules: [], bands: { hot: 50, warm: 20 } };
 
-/** Defaults when engagement.json is absent: the example levels of docs/config-format.md. */
+/** Defaults when engagement.json is absent: the example levels of README.md, "The config format". */
 export const DEFAULT_ENGAGEMENT: Engagement = {
   windowMs: parseDuration("90d")!,
   rules: [

@@ -6,7 +6,7 @@ type Raw = Record<string, any>;
 
 const ms = (text: string | undefined, fallback: string): number => parseDuration(text ?? fallback)!;
 
-/** Lint defaults from docs/config-format.md; also used when settings.json is broken. */
+/** Lint defaults from README.md, "The config format"; also used when settings.json is broken. */
 export const DEFAULT_LINT: LintSettings = {
   subjectLength: "error",
   maxSubjectLength: 50,

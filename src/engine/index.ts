@@ -1,0 +1,12 @@
+/**
+ * The engine's public surface: what the CLI, the sender and the report site may use.
+ * Anything not exported here is internal to the engine.
+ */
+export { checkConfig, loadConfig, displayPaths, type CheckResult } from "./config/index.ts";
+export type * from "./config/types.ts";
+export { MESSAGE_TYPES, STAGES, ENGAGEMENT_LEVELS, isMarketing } from "./config/types.ts";
+export { renderEmail, sampleUser } from "./templates/index.ts";
+export { NurtureError, formatProblem, type Problem } from "./errors.ts";
+export { parseDuration, formatDuration } from "./duration.ts";
+export type { LedgerRecord } from "./ledger/types.ts";
+export type { Plan, PlannedSend, HeldBack } from "./evaluate/types.ts";
