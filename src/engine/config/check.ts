@@ -108,7 +108,7 @@ export async function checkConfig(dir: string): Promise<CheckResult> {
   }
   const { files, problems } = await readConfigFiles(root);
   if (!files.some((f) => f.kind === "settings")) {
-    problems.push({ code: "missing-file", severity: "error", message: "settings.json is missing", file: "settings.json", hint: "create settings.json (see README.md, "The config format")" });
+    problems.push({ code: "missing-file", severity: "error", message: "settings.json is missing", file: "settings.json", hint: "create settings.json (see the section \"The config format\" in README.md)" });
   }
   const refs: Reference[] = [];
   const locators = new Map<string, (p: string, key?: boolean) => Position>();
