@@ -8,7 +8,6 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Config, Settings, Template } from "../engine/config/types.ts";
 import type { AudienceCounts } from "./metrics/audience.ts";
-import { openInterimSnapshot } from "./_interim-snapshot.ts";
 
 /** The part of the engine's Snapshot the site reads. */
 export interface SiteSnapshot {
@@ -53,10 +52,11 @@ async function find<K extends keyof EngineApi>(name: K): Promise<EngineApi[K] | 
   return undefined;
 }
 
-/** Opens the data snapshot with the engine's loader (an interim one until it exists). */
+/** Opens the data snapshot with the engine's loader. */
 export async function openSnapshot(dataDir: string): Promise<SiteSnapshot> {
   const open = await find("openSnapshot");
-  return open ? open(dataDir) : openInterimSnapshot(dataDir);
+  if (!open) throw new Error("the engine does not export openSnapshot");
+  return open(dataDir);
 }
 
 export async function loadConfig(dir: string): Promise<Config> {

@@ -100,7 +100,27 @@ describe("nurture preview", () => {
     await expect(fs.stat(path.join(dir, "out"))).rejects.toThrow();
   });
 
-  // openSnapshot (src/engine/data/snapshot.ts) is not written yet.
-  it.todo("--user renders with that user's attributes from the snapshot");
-  it.todo("--user with an unknown id exits 1 naming the id");
+  async function dataWithUser(): Promise<string> {
+    const data = path.join(dir, "data");
+    await fs.mkdir(path.join(data, "snapshots/users"), { recursive: true });
+    await fs.writeFile(path.join(data, "snapshots/users/users.csv"), "user_id,email,first_name,created_at,plan\nu42,zoe@example.com,Zoë,2026-11-01T10:00:00Z,team\n");
+    return data;
+  }
+
+  it("--user renders with that user's attributes from the snapshot", async () => {
+    const data = await dataWithUser();
+    const r = await nurture("preview", "--config", CONFIG, "--data", data, "--out", path.join(dir, "out"), "--template", "welcome", "--user", "u42");
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const html = await fs.readFile(path.join(dir, "out", "welcome.html"), "utf8");
+    expect(html).toContain("Zo");
+    expect(html).not.toContain("Alex");
+  });
+
+  it("--user with an unknown id exits 1 naming the id", async () => {
+    const data = await dataWithUser();
+    const r = await nurture("preview", "--config", CONFIG, "--data", data, "--out", path.join(dir, "out"), "--user", "nobody");
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('"nobody"');
+  });
 });

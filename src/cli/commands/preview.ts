@@ -3,23 +3,9 @@ import type { CommandSpec } from "../main.ts";
 import { NurtureError } from "../../engine/errors.ts";
 import { loadConfig } from "../../engine/config/index.ts";
 import { writePreviews } from "../../engine/templates/index.ts";
-
-/** The part of the data snapshot `preview --user` needs. */
-interface UserSource {
-  userAttributes(userId: string): Promise<Record<string, unknown> | undefined>;
-  close(): Promise<void> | void;
-}
-
-// Loaded only for --user, so that previews with the sample user need no DuckDB and no
-// data directory at all. A variable specifier keeps the type-check independent of the
-// snapshot module's presence while it is being built; UserSource pins the contract.
-const SNAPSHOT_MODULE = "../../engine/data/snapshot.ts";
+import { openSnapshot } from "../../engine/data/snapshot.ts";
 
 async function userFromSnapshot(dataDir: string, userId: string): Promise<Record<string, unknown>> {
-  const { openSnapshot } = (await import(/* @vite-ignore */ SNAPSHOT_MODULE).catch((error: unknown) => {
-    if ((error as { code?: string }).code !== "ERR_MODULE_NOT_FOUND") throw error;
-    throw new NurtureError("not-available", "preview --user needs the snapshot reader (src/engine/data/snapshot.ts), which this build does not have yet");
-  })) as { openSnapshot: (dir: string) => Promise<UserSource> };
   const snapshot = await openSnapshot(dataDir);
   try {
     const user = await snapshot.userAttributes(userId);
@@ -30,7 +16,7 @@ async function userFromSnapshot(dataDir: string, userId: string): Promise<Record
     }
     return user;
   } finally {
-    await snapshot.close();
+    snapshot.close();
   }
 }
 

@@ -1,0 +1,37 @@
+import fs from "node:fs";
+import path from "node:path";
+
+/** Quotes a string as a SQL literal. */
+export const sqlString = (text: string): string => `'${text.replaceAll("'", "''")}'`;
+
+const list = (files: string[]): string => `[${files.map(sqlString).join(", ")}]`;
+
+/** Every file under `dir` (recursively) whose name ends with one of `extensions`, sorted. */
+function filesUnder(dir: string, extensions: string[]): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return (fs.readdirSync(dir, { recursive: true }) as string[])
+    .filter((f) => extensions.some((e) => f.toLowerCase().endsWith(e)))
+    .map((f) => path.join(dir, f))
+    .sort();
+}
+
+/**
+ * One SELECT per file format present under `dir`, each with a `source` column naming the
+ * file a row came from, ready to be combined with UNION ALL BY NAME. The format is chosen
+ * by extension: .parquet, .csv, .ndjson / .jsonl. `jsonColumns` pins NDJSON column types
+ * (so a JSON object in `properties` stays JSON instead of becoming a struct).
+ */
+export function readerSources(dir: string, options: { jsonColumns?: string } = {}): string[] {
+  const out: string[] = [];
+  const parquet = filesUnder(dir, [".parquet"]);
+  const csv = filesUnder(dir, [".csv"]);
+  const json = filesUnder(dir, [".ndjson", ".jsonl"]);
+  const renamed = "SELECT * EXCLUDE (filename), filename AS source FROM";
+  if (parquet.length) out.push(`${renamed} read_parquet(${list(parquet)}, union_by_name = true, filename = true)`);
+  if (csv.length) out.push(`${renamed} read_csv(${list(csv)}, all_varchar = true, header = true, union_by_name = true, filename = true)`);
+  if (json.length) {
+    const columns = options.jsonColumns ? `, columns = ${options.jsonColumns}` : "";
+    out.push(`${renamed} read_json(${list(json)}, format = 'newline_delimited', union_by_name = true, filename = true${columns})`);
+  }
+  return out;
+}

@@ -1,0 +1,125 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { openSnapshot, type Snapshot } from "../../src/engine/index.ts";
+
+let dirs: string[] = [];
+let open: Snapshot[] = [];
+afterEach(() => {
+  for (const s of open) s.close();
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  dirs = [];
+  open = [];
+});
+
+/** A data dir with the given files under snapshots/ (paths relative to it). */
+function dataDir(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nurture-snap-"));
+  dirs.push(dir);
+  for (const [name, text] of Object.entries(files)) {
+    const file = path.join(dir, name);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, text);
+  }
+  return dir;
+}
+
+async function snap(dir: string): Promise<Snapshot> {
+  const s = await openSnapshot(dir);
+  open.push(s);
+  return s;
+}
+
+async function rows(s: Snapshot, sql: string): Promise<Record<string, unknown>[]> {
+  return (await s.connection.runAndReadAll(sql)).getRowObjects();
+}
+
+const USERS_CSV = [
+  "user_id,email,first_name,created_at,timezone,plan",
+  "u1,ann@example.com,Ann,2026-11-01T10:00:00Z,Europe/Berlin,trial",
+  "u2,bob@example.com,Bob,2026-11-02T09:30:00+02:00,,pro",
+  ",nobody@example.com,No,2026-11-03T00:00:00Z,,trial",
+  "u3,cat@example.com,Cat,not a date,,trial",
+  "u1,again@example.com,Ann2,2026-11-05T00:00:00Z,,trial",
+].join("\n");
+
+describe("openSnapshot", () => {
+  it("loads users from CSV and rejects missing ids, bad times and duplicates with reasons", async () => {
+    const s = await snap(dataDir({ "snapshots/users/users.csv": USERS_CSV }));
+    const users = await rows(s, "SELECT user_id, epoch(created_at)::BIGINT AS t FROM users ORDER BY user_id");
+    expect(users.map((u) => u.user_id)).toEqual(["u1", "u2"]);
+    // the +02:00 offset is honoured: 09:30+02:00 is 07:30 UTC
+    expect(Number(users[1]!.t)).toBe(Date.parse("2026-11-02T07:30:00Z") / 1000);
+    expect(await s.badRows()).toEqual([
+      { table: "users", reason: "duplicate user_id (first row kept)", count: 1 },
+      { table: "users", reason: "missing or unparseable created_at", count: 1 },
+      { table: "users", reason: "missing user_id", count: 1 },
+    ]);
+    const rejected = await rows(s, "SELECT source, row_json FROM rejected_rows WHERE reason = 'missing user_id'");
+    expect(String(rejected[0]!.source)).toMatch(/users\.csv$/);
+    expect(String(rejected[0]!.row_json)).toContain("nobody@example.com");
+  });
+
+  it("loads events from NDJSON and CSV together, dedupes by event_id, and rejects bad rows", async () => {
+    const ndjson = [
+      { user_id: "u1", event: "task.created", ts: "2026-11-02T10:00:00Z", event_id: "e1", properties: { source: "mobile" } },
+      { user_id: "u1", event: "task.created", ts: "2026-11-02T10:00:00Z", event_id: "e1", properties: { source: "mobile" } },
+      { user_id: "u2", event: "task.created", ts: "2026-11-02T11:00:00+01:00" },
+      { user_id: "ghost", event: "task.created", ts: "2026-11-02T10:00:00Z" },
+      { user_id: "u1", event: "task.created", ts: "yesterday" },
+      { event: "task.created", ts: "2026-11-02T10:00:00Z" },
+    ].map((r) => JSON.stringify(r)).join("\n");
+    const csv = 'user_id,event,ts,properties,event_id\nu2,page.viewed,2026-11-03T08:00:00Z,"{""path"": ""/pricing""}",e9\nu2,page.viewed,2026-11-03T08:00:00Z,{broken,e10\n';
+    const s = await snap(dataDir({
+      "snapshots/users/users.csv": USERS_CSV,
+      "snapshots/events/day=2026-11-02/part.ndjson": ndjson,
+      "snapshots/events/day=2026-11-03/part.csv": csv,
+    }));
+    const events = await rows(s, "SELECT user_id, event, properties->>'source' AS source, properties->>'path' AS path FROM events ORDER BY ts");
+    expect(events).toEqual([
+      { user_id: "u1", event: "task.created", source: "mobile", path: null },
+      { user_id: "u2", event: "task.created", source: null, path: null },
+      { user_id: "u2", event: "page.viewed", source: null, path: "/pricing" },
+    ]);
+    const bad = (await s.badRows()).filter((b) => b.table === "events");
+    expect(bad).toEqual(expect.arrayContaining([
+      { table: "events", reason: "duplicate event_id (counted once)", count: 1 },
+      { table: "events", reason: "unknown user", count: 1 },
+      { table: "events", reason: "missing or unparseable ts", count: 1 },
+      { table: "events", reason: "missing user_id", count: 1 },
+      { table: "events", reason: "properties is not valid JSON", count: 1 },
+    ]));
+    expect(bad.reduce((n, b) => n + b.count, 0)).toBe(5);
+  });
+
+  it("reads Parquet written by DuckDB", async () => {
+    const dir = dataDir({ "snapshots/users/users.csv": USERS_CSV });
+    const first = await snap(dir);
+    const file = path.join(dir, "snapshots/events/2026-11.parquet");
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    await first.connection.run(`COPY (SELECT 'u1' AS user_id, 'task.created' AS event, TIMESTAMPTZ '2026-11-04 12:00:00+00' AS ts,
+      '{"n": 1}'::JSON AS properties, 'p1' AS event_id) TO '${file}' (FORMAT parquet)`);
+    const s = await snap(dir);
+    expect(await rows(s, "SELECT user_id, event_id, properties->>'n' AS n FROM events")).toEqual([{ user_id: "u1", event_id: "p1", n: "1" }]);
+  });
+
+  it("gives a user's attributes as plain values and undefined for an unknown id", async () => {
+    const s = await snap(dataDir({ "snapshots/users/users.csv": USERS_CSV }));
+    expect(await s.userAttributes("u1")).toMatchObject({ user_id: "u1", first_name: "Ann", plan: "trial", created_at: "2026-11-01T10:00:00.000Z" });
+    expect(await s.userAttributes("nobody")).toBeUndefined();
+  });
+
+  it("loads the ledger and gives empty tables when there are no files", async () => {
+    const ledger = JSON.stringify({ kind: "sent", at: "2026-11-02T09:00:00Z", run: "r1", key: "k1", provider_id: "x", transport: "outbox" });
+    const s = await snap(dataDir({ "snapshots/.keep": "", "ledger/20261102-r1.ndjson": ledger }));
+    expect(await rows(s, "SELECT kind, key FROM ledger")).toEqual([{ kind: "sent", key: "k1" }]);
+    expect(await rows(s, "SELECT count(*)::INTEGER AS n FROM users")).toEqual([{ n: 0 }]);
+    expect(await rows(s, "SELECT count(*)::INTEGER AS n FROM events")).toEqual([{ n: 0 }]);
+  });
+
+  it("names the directory and how to make data when there is no snapshot", async () => {
+    const dir = dataDir({});
+    await expect(openSnapshot(dir)).rejects.toMatchObject({ code: "no-snapshot", problems: [expect.objectContaining({ hint: expect.stringContaining("nurture demo") })] });
+  });
+});
