@@ -11,3 +11,4 @@ export { NurtureError, formatProblem, type Problem } from "./errors.ts";
 export { parseDuration, formatDuration } from "./duration.ts";
 export type { LedgerRecord } from "./ledger/types.ts";
 export type { Plan, PlannedSend, HeldBack } from "./evaluate/types.ts";
+export { messageKey, chooseVariant } from "./evaluate/key.ts";
