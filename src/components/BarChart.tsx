@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { Layer, Rectangle, Surface } from "recharts";
 import { Axes } from "./Axes.tsx";
+import { HoverBands } from "./HoverBands.tsx";
 import { Tooltip } from "./Tooltip.tsx";
 import { bandWidth, frame, niceTicks, xOf, yOf } from "./_scale.ts";
 
@@ -58,19 +59,7 @@ export default function BarChart({ title, labels, series, unit, stacked = false,
           </Layer>
         );
       })}
-      <rect
-        x={f.left}
-        y={f.top}
-        width={width - f.left - f.right}
-        height={height - f.top - f.bottom}
-        fill="transparent"
-        onMouseMove={(e) => {
-          const box = (e.currentTarget.ownerSVGElement ?? e.currentTarget).getBoundingClientRect();
-          const px = ((e.clientX - box.left) / box.width) * width;
-          setHover(Math.min(n - 1, Math.max(0, Math.floor((px - f.left) / band))));
-        }}
-        onMouseLeave={() => setHover(null)}
-      />
+      <HoverBands frame={f} width={width} height={height} count={n} onHover={setHover} />
       {hover !== null ? (
         <Tooltip
           x={xOf(f, hover, n)}

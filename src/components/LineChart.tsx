@@ -1,8 +1,9 @@
 import { useState } from "react";
 import { Curve, Dot, Layer, Polygon, Surface } from "recharts";
 import { Axes } from "./Axes.tsx";
+import { HoverBands } from "./HoverBands.tsx";
 import { Tooltip } from "./Tooltip.tsx";
-import { bandWidth, frame, niceTicks, xOf, yOf } from "./_scale.ts";
+import { frame, niceTicks, xOf, yOf } from "./_scale.ts";
 
 export interface LineSeries {
   name: string;
@@ -100,19 +101,7 @@ export default function LineChart({ title, labels, series, unit, width = 800, he
           <path d={`M${xs[m.index]! - 4},${f.top - 2} h8 l-4,6 z`} fill="#9a6b2f" />
         </g>
       ))}
-      <rect
-        x={f.left}
-        y={f.top}
-        width={width - f.left - f.right}
-        height={height - f.top - f.bottom}
-        fill="transparent"
-        onMouseMove={(e) => {
-          const box = (e.currentTarget.ownerSVGElement ?? e.currentTarget).getBoundingClientRect();
-          const px = ((e.clientX - box.left) / box.width) * width;
-          setHover(Math.min(labels.length - 1, Math.max(0, Math.floor((px - f.left) / bandWidth(f, labels.length)))));
-        }}
-        onMouseLeave={() => setHover(null)}
-      />
+      <HoverBands frame={f} width={width} height={height} count={labels.length} onHover={setHover} />
       {hover !== null ? (
         <>
           <line x1={xs[hover]} x2={xs[hover]} y1={f.top} y2={height - f.bottom} stroke="#8a867c" pointerEvents="none" />

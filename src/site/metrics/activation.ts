@@ -27,6 +27,22 @@ export interface CohortOptions {
 }
 
 /**
+ * One row per user of the CTE `u` (user_id, created_at): whether they performed the
+ * activation event the required number of times within the window after their own signup
+ * (seen as of `asOf`). Both the cohort table and the period figures use it, so the two
+ * can never disagree on what "activated" means.
+ */
+function activatedSql(opts: CohortOptions): string {
+  const a = opts.activation;
+  return `
+      SELECT u.user_id, count(e.user_id) >= ${Math.max(1, Math.floor(a.count))} AS activated
+      FROM u LEFT JOIN events e
+        ON e.user_id = u.user_id AND e.event = ${lit(a.event)}
+       AND e.ts >= u.created_at AND e.ts <= u.created_at + to_milliseconds(${Math.round(a.windowMs)}) AND e.ts <= ${ts(opts.asOf)}
+      GROUP BY u.user_id`;
+}
+
+/**
  * Activation rate per signup cohort (week starting Monday, or calendar month): a user is
  * activated when they performed the activation event `count` times within `window` of
  * signing up. Numerator and denominator are the SAME cohort, so a busy week of old users
@@ -43,13 +59,7 @@ export async function activationCohorts(opts: CohortOptions, unit: "week" | "mon
       SELECT user_id, created_at, date_trunc(${lit(unit)}, timezone(${lit(tz)}, created_at)) AS cohort
       FROM users WHERE created_at <= ${ts(opts.asOf)}
     ),
-    act AS (
-      SELECT u.user_id, count(e.user_id) >= ${Math.max(1, Math.floor(a.count))} AS activated
-      FROM u LEFT JOIN events e
-        ON e.user_id = u.user_id AND e.event = ${lit(a.event)}
-       AND e.ts >= u.created_at AND e.ts <= u.created_at + to_milliseconds(${windowMs}) AND e.ts <= ${ts(opts.asOf)}
-      GROUP BY u.user_id
-    )
+    act AS (${activatedSql(opts)})
     SELECT strftime(cohort, '%Y-%m-%d') AS cohort,
            count(*)::INTEGER AS registered,
            count(*) FILTER (WHERE activated)::INTEGER AS activated,
@@ -75,13 +85,7 @@ export async function activationInPeriod(opts: CohortOptions, from: Date, to: Da
     opts.conn,
     `
     WITH u AS (SELECT user_id, created_at FROM users WHERE created_at >= ${ts(from)} AND created_at < ${ts(to)}),
-    act AS (
-      SELECT u.user_id, count(e.user_id) >= ${Math.max(1, Math.floor(a.count))} AS activated
-      FROM u LEFT JOIN events e
-        ON e.user_id = u.user_id AND e.event = ${lit(a.event)}
-       AND e.ts >= u.created_at AND e.ts <= u.created_at + to_milliseconds(${windowMs}) AND e.ts <= ${ts(opts.asOf)}
-      GROUP BY u.user_id
-    )
+    act AS (${activatedSql(opts)})
     SELECT count(*)::INTEGER AS registered, count(*) FILTER (WHERE activated)::INTEGER AS activated FROM act`,
   );
   return {
