@@ -1,8 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-
-/** Quotes a string as a SQL literal. */
-export const sqlString = (text: string): string => `'${text.replaceAll("'", "''")}'`;
+import { sqlString } from "../sql/literals.ts";
 
 const list = (files: string[]): string => `[${files.map(sqlString).join(", ")}]`;
 

@@ -15,7 +15,8 @@ import path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { NurtureError } from "../errors.ts";
 import type { BadRowCount } from "../evaluate/types.ts";
-import { readerSources, sqlString } from "./_files.ts";
+import { readerSources } from "./_files.ts";
+import { sqlString } from "../sql/literals.ts";
 
 export interface Snapshot {
   connection: DuckDBConnection;

@@ -1,0 +1,161 @@
+/**
+ * Compiles the condition language into one SQL boolean expression over a user row `u` of
+ * the `users` table, so a segment or audience is evaluated for every user in one
+ * set-based query (DuckDB decorrelates the subqueries into joins).
+ *
+ * Everything is evaluated "as of" `now`: events after it are invisible, which is what
+ * makes `--now`, replays and backtests reproducible.
+ *
+ * Derived per-user facts come from tables the evaluator builds before compiling:
+ * `user_tags(user_id, tag, assigned_at)`, `user_scores(user_id, score, band)` and
+ * `user_levels(user_id, level)`.
+ */
+import type { Anchor, Condition, PropertyMatch, Segment } from "../config/types.ts";
+import { sqlIdent as ident, sqlInstant, sqlInterval, sqlString } from "./literals.ts";
+
+export interface CompileContext {
+  /** The evaluation instant. */
+  now: Date;
+  /** Columns of the users table: an attribute that is not one of them is NULL. */
+  columns: ReadonlySet<string>;
+  /** Segments by id, for `{ segment }` references (checked for cycles by validate). */
+  segments: ReadonlyMap<string, Segment>;
+}
+
+/** Events that are not the user's own product activity. */
+const NOT_ACTIVITY = "(e.event LIKE 'email.%' OR e.event IN ('unsubscribed', 'nps.answered'))";
+
+
+/** The condition as a SQL boolean over `u` (never NULL: unknown counts as false). */
+export function compileCondition(condition: Condition, ctx: CompileContext): string {
+  return `coalesce(${compile(condition, ctx)}, false)`;
+}
+
+function compile(c: Condition, ctx: CompileContext): string {
+  const now = sqlInstant(ctx.now);
+  switch (c.kind) {
+    case "all":
+      return c.of.length ? `(${c.of.map((x) => compileCondition(x, ctx)).join(" AND ")})` : "true";
+    case "any":
+      return c.of.length ? `(${c.of.map((x) => compileCondition(x, ctx)).join(" OR ")})` : "false";
+    case "not":
+      return `(NOT ${compileCondition(c.of, ctx)})`;
+    case "event": {
+      const window = c.withinMs === undefined ? "" : ` AND e.ts > ${now} - ${sqlInterval(c.withinMs)}`;
+      const count = `(SELECT count(*) FROM events e WHERE e.user_id = u.user_id AND e.event = ${sqlString(c.event)}
+        AND e.ts <= ${now}${window}${whereSql(c.where, "e")})`;
+      return c.max === undefined ? `(${count} >= ${c.min})` : `(${count} BETWEEN ${c.min} AND ${c.max})`;
+    }
+    case "no_event":
+      return noEventSql(c.event, c.withinMs, c.after, c.where, ctx);
+    case "attribute":
+      return attributeSql(c, ctx);
+    case "inactive":
+      return `(coalesce((SELECT max(e.ts) FROM events e WHERE e.user_id = u.user_id AND e.ts <= ${now} AND NOT ${NOT_ACTIVITY}),
+        u.created_at) <= ${now} - ${sqlInterval(c.forMs)})`;
+    case "tag":
+      return `EXISTS (SELECT 1 FROM user_tags t WHERE t.user_id = u.user_id AND t.tag = ${sqlString(c.tag)} AND t.assigned_at <= ${now})`;
+    case "score": {
+      const tests = [
+        c.band === undefined ? "" : ` AND s.band = ${sqlString(c.band)}`,
+        c.gte === undefined ? "" : ` AND s.score >= ${c.gte}`,
+        c.lt === undefined ? "" : ` AND s.score < ${c.lt}`,
+      ].join("");
+      return `EXISTS (SELECT 1 FROM user_scores s WHERE s.user_id = u.user_id${tests})`;
+    }
+    case "engagement":
+      return `EXISTS (SELECT 1 FROM user_levels l WHERE l.user_id = u.user_id AND l.level IN (${c.levels.map(sqlString).join(", ")}))`;
+    case "segment": {
+      const segment = ctx.segments.get(c.segment);
+      // validate rejects unknown segments; an unknown one here matches nobody rather than everybody
+      return segment ? compileCondition(segment.condition, ctx) : "false";
+    }
+  }
+}
+
+/**
+ * "Did not perform `event` within `withinMs` after the anchor, and that window is over."
+ * For an event anchor: some anchor event (as of now) whose window has elapsed was not
+ * followed by the event.
+ */
+function noEventSql(event: string, withinMs: number, after: Anchor, where: PropertyMatch | undefined, ctx: CompileContext): string {
+  const now = sqlInstant(ctx.now);
+  const within = sqlInterval(withinMs);
+  const missing = (anchor: string): string => `NOT EXISTS (SELECT 1 FROM events e WHERE e.user_id = u.user_id
+    AND e.event = ${sqlString(event)} AND e.ts >= ${anchor} AND e.ts < ${anchor} + ${within} AND e.ts <= ${now}${whereSql(where, "e")})`;
+  switch (after.kind) {
+    case "signup":
+      return `(u.created_at + ${within} <= ${now} AND ${missing("u.created_at")})`;
+    case "attribute": {
+      const anchor = `TRY_CAST(${attribute(after.attribute, ctx)} AS TIMESTAMPTZ)`;
+      return `(${anchor} + ${within} <= ${now} AND ${missing(anchor)})`;
+    }
+    case "event":
+      return `EXISTS (SELECT 1 FROM events a WHERE a.user_id = u.user_id AND a.event = ${sqlString(after.event)}
+        AND a.ts + ${within} <= ${now}${whereSql(after.where, "a")} AND ${missing("a.ts")})`;
+  }
+}
+
+function attribute(name: string, ctx: CompileContext): string {
+  return ctx.columns.has(name) ? `u.${ident(name)}` : "NULL";
+}
+
+function attributeSql(c: Extract<Condition, { kind: "attribute" }>, ctx: CompileContext): string {
+  const col = attribute(c.attribute, ctx);
+  const text = `${col}::VARCHAR`;
+  const now = sqlInstant(ctx.now);
+  const when = `TRY_CAST(${col} AS TIMESTAMPTZ)`;
+  const value = c.value;
+  const scalar = (v: string | number | boolean): string =>
+    typeof v === "number" ? `TRY_CAST(${col} AS DOUBLE) = ${v}` : typeof v === "boolean" ? `TRY_CAST(${col} AS BOOLEAN) = ${v}` : `${text} = ${sqlString(v)}`;
+  const list = (values: (string | number)[]): string => values.map((v) => sqlString(String(v))).join(", ");
+  switch (c.op) {
+    case "eq":
+      return `(${scalar(value as string | number | boolean)})`;
+    case "neq":
+      return `(${col} IS NULL OR NOT (${scalar(value as string | number | boolean)}))`;
+    case "gt":
+    case "gte":
+    case "lt":
+    case "lte": {
+      const op = { gt: ">", gte: ">=", lt: "<", lte: "<=" }[c.op];
+      return typeof value === "number" ? `(TRY_CAST(${col} AS DOUBLE) ${op} ${value})` : `(${text} ${op} ${sqlString(String(value))})`;
+    }
+    case "in":
+      return `(${text} IN (${list(value as (string | number)[])}))`;
+    case "not_in":
+      return `(${col} IS NULL OR ${text} NOT IN (${list(value as (string | number)[])}))`;
+    case "exists":
+      return `(${col} IS NOT NULL AND ${text} <> '')`;
+    case "not_exists":
+      return `(${col} IS NULL OR ${text} = '')`;
+    case "contains":
+      return `(contains(${text}, ${sqlString(String(value))}))`;
+    case "within_next":
+      return `(${when} BETWEEN ${now} AND ${now} + ${sqlInterval(c.durationMs ?? 0)})`;
+    case "within_last":
+      return `(${when} BETWEEN ${now} - ${sqlInterval(c.durationMs ?? 0)} AND ${now})`;
+    case "more_than_ago":
+      return `(${when} < ${now} - ${sqlInterval(c.durationMs ?? 0)})`;
+  }
+}
+
+/** ` AND …` clauses matching event properties on alias `e` (empty for no match). */
+export function whereSql(where: PropertyMatch | undefined, alias: string): string {
+  if (!where) return "";
+  return Object.entries(where)
+    .map(([key, want]) => {
+      const raw = `json_extract_string(${alias}.properties, ${sqlString(`$."${key.replaceAll('"', '\\"')}"`)})`;
+      const num = `TRY_CAST(${raw} AS DOUBLE)`;
+      if (typeof want === "string") return ` AND ${raw} = ${sqlString(want)}`;
+      if (typeof want === "number") return ` AND ${num} = ${want}`;
+      if (typeof want === "boolean") return ` AND ${raw} = '${want}'`;
+      const parts: string[] = [];
+      if (want.contains !== undefined) parts.push(`contains(${raw}, ${sqlString(want.contains)})`);
+      if (want.in !== undefined) parts.push(`${raw} IN (${want.in.map((v) => sqlString(String(v))).join(", ")})`);
+      if (want.gte !== undefined) parts.push(`${num} >= ${want.gte}`);
+      if (want.lte !== undefined) parts.push(`${num} <= ${want.lte}`);
+      return parts.map((p) => ` AND ${p}`).join("");
+    })
+    .join("");
+}

@@ -1,0 +1,98 @@
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Condition, Segment } from "../../src/engine/config/types.ts";
+import { compileCondition } from "../../src/engine/sql/conditions.ts";
+
+const DAY = 86_400_000;
+const NOW = new Date("2026-11-20T12:00:00Z");
+
+// Four users, readable at a glance. ann: trial, 5 tasks, mobile; bob: pro, idle for weeks;
+// cat: signed up 1 day ago, nothing yet; dan: started checkout 5h ago and never paid.
+const USERS = `
+  ('ann', '2026-11-10 09:00:00+00', 'trial', '3',  '2026-11-17 09:00:00+00'),
+  ('bob', '2026-09-01 09:00:00+00', 'pro',   '0',  NULL),
+  ('cat', '2026-11-19 12:00:00+00', 'trial', NULL, '2026-11-26 12:00:00+00'),
+  ('dan', '2026-11-01 09:00:00+00', 'trial', '12', '2026-11-08 09:00:00+00')`;
+const EVENTS = `
+  ('ann', 'task.created', '2026-11-10 10:00:00+00', '{"source": "mobile"}'),
+  ('ann', 'task.created', '2026-11-10 11:00:00+00', '{"source": "web"}'),
+  ('ann', 'task.created', '2026-11-11 10:00:00+00', '{"source": "mobile"}'),
+  ('ann', 'task.created', '2026-11-12 10:00:00+00', NULL),
+  ('ann', 'task.created', '2026-11-19 10:00:00+00', NULL),
+  ('ann', 'task.created', '2026-11-21 10:00:00+00', NULL),
+  ('ann', 'page.viewed',  '2026-11-18 10:00:00+00', '{"path": "/pricing-a", "seconds": 40}'),
+  ('bob', 'task.created', '2026-09-02 10:00:00+00', NULL),
+  ('bob', 'email.opened', '2026-11-19 10:00:00+00', NULL),
+  ('dan', 'checkout.started', '2026-11-20 07:00:00+00', NULL),
+  ('dan', 'checkout.started', '2026-11-02 07:00:00+00', NULL),
+  ('dan', 'checkout.completed', '2026-11-02 08:00:00+00', NULL)`;
+
+let db: DuckDBInstance;
+let conn: DuckDBConnection;
+beforeAll(async () => {
+  db = await DuckDBInstance.create(":memory:");
+  conn = await db.connect();
+  await conn.run("SET TimeZone = 'UTC'");
+  await conn.run(`CREATE TABLE users AS SELECT user_id, created_at::TIMESTAMPTZ AS created_at, plan, overdue_tasks, trial_ends_at
+    FROM (VALUES ${USERS}) v(user_id, created_at, plan, overdue_tasks, trial_ends_at)`);
+  await conn.run(`CREATE TABLE events AS SELECT user_id, event, ts::TIMESTAMPTZ AS ts, properties::JSON AS properties
+    FROM (VALUES ${EVENTS}) v(user_id, event, ts, properties)`);
+  await conn.run(`CREATE TABLE user_tags AS SELECT * FROM (VALUES ('ann', 'visited-pricing', TIMESTAMPTZ '2026-11-18 10:00:00+00'),
+    ('bob', 'future-tag', TIMESTAMPTZ '2026-12-01 00:00:00+00')) v(user_id, tag, assigned_at)`);
+  await conn.run(`CREATE TABLE user_scores AS SELECT * FROM (VALUES ('ann', 55.0, 'hot'), ('bob', 20.0, 'warm'), ('cat', 0.0, 'cold'), ('dan', 12.0, 'cold')) v(user_id, score, band)`);
+  await conn.run(`CREATE TABLE user_levels AS SELECT * FROM (VALUES ('ann', 'engaged'), ('bob', 'at_risk'), ('cat', 'not_engaged'), ('dan', 'neutral')) v(user_id, level)`);
+});
+afterAll(() => conn.closeSync());
+
+const segments = new Map<string, Segment>([
+  ["trial", { id: "trial", name: "Trial", condition: { kind: "attribute", attribute: "plan", op: "eq", value: "trial" }, origin: { file: "segments/trial.json", pointer: "" } }],
+]);
+
+async function matching(condition: Condition): Promise<string[]> {
+  const columns = new Set(["user_id", "created_at", "plan", "overdue_tasks", "trial_ends_at"]);
+  const where = compileCondition(condition, { now: NOW, columns, segments });
+  const reader = await conn.runAndReadAll(`SELECT user_id FROM users u WHERE ${where} ORDER BY user_id`);
+  return reader.getRowObjects().map((r) => String(r.user_id));
+}
+
+describe("compileCondition", () => {
+  it.each<[string, Condition, string[]]>([
+    ["event performed at least 5 times (events after now are invisible)", { kind: "event", event: "task.created", min: 5 }, ["ann"]],
+    ["event performed at most 1 time", { kind: "event", event: "task.created", min: 1, max: 1 }, ["bob"]],
+    ["event within the last 7 days", { kind: "event", event: "task.created", min: 1, withinMs: 7 * DAY }, ["ann"]],
+    ["event with a property match", { kind: "event", event: "task.created", min: 2, where: { source: "mobile" } }, ["ann"]],
+    ["property contains", { kind: "event", event: "page.viewed", min: 1, where: { path: { contains: "pricing" } } }, ["ann"]],
+    ["property numeric range", { kind: "event", event: "page.viewed", min: 1, where: { seconds: { gte: 30, lte: 60 } } }, ["ann"]],
+    ["property numeric range that misses", { kind: "event", event: "page.viewed", min: 1, where: { seconds: { gte: 41 } } }, []],
+    ["no task within 2 days of signup (window must be over: cat's is not)", { kind: "no_event", event: "task.created", withinMs: 2 * DAY, after: { kind: "signup" } }, ["dan"]],
+    ["checkout not completed within 4h of a checkout.started", { kind: "no_event", event: "checkout.completed", withinMs: 4 * 3_600_000, after: { kind: "event", event: "checkout.started" } }, ["dan"]],
+    ["checkout window not yet over", { kind: "no_event", event: "checkout.completed", withinMs: 6 * 3_600_000, after: { kind: "event", event: "checkout.started" } }, []],
+    ["no task within 1 day after the trial ended", { kind: "no_event", event: "task.created", withinMs: DAY, after: { kind: "attribute", attribute: "trial_ends_at" } }, ["ann", "dan"]],
+    ["attribute eq", { kind: "attribute", attribute: "plan", op: "eq", value: "pro" }, ["bob"]],
+    ["attribute neq includes missing values", { kind: "attribute", attribute: "overdue_tasks", op: "neq", value: 0 }, ["ann", "cat", "dan"]],
+    ["attribute numeric gt on a text column", { kind: "attribute", attribute: "overdue_tasks", op: "gt", value: 2 }, ["ann", "dan"]],
+    ["attribute in", { kind: "attribute", attribute: "plan", op: "in", value: ["pro", "team"] }, ["bob"]],
+    ["attribute exists", { kind: "attribute", attribute: "trial_ends_at", op: "exists" }, ["ann", "cat", "dan"]],
+    ["attribute date within the next 7 days", { kind: "attribute", attribute: "trial_ends_at", op: "within_next", durationMs: 7 * DAY }, ["cat"]],
+    ["attribute date within the last 5 days", { kind: "attribute", attribute: "trial_ends_at", op: "within_last", durationMs: 5 * DAY }, ["ann"]],
+    ["attribute date more than 7 days ago", { kind: "attribute", attribute: "trial_ends_at", op: "more_than_ago", durationMs: 7 * DAY }, ["dan"]],
+    ["an attribute no user has is missing, not an error", { kind: "attribute", attribute: "company_size", op: "exists" }, []],
+    ["inactive for 30 days (email events are not activity)", { kind: "inactive", forMs: 30 * DAY }, ["bob"]],
+    ["tag assigned by now (a future assignment does not count)", { kind: "tag", tag: "visited-pricing" }, ["ann"]],
+    ["tag assigned only in the future", { kind: "tag", tag: "future-tag" }, []],
+    ["score band", { kind: "score", band: "cold" }, ["cat", "dan"]],
+    ["score range", { kind: "score", gte: 12, lt: 55 }, ["bob", "dan"]],
+    ["engagement levels", { kind: "engagement", levels: ["at_risk", "not_engaged"] }, ["bob", "cat"]],
+    ["segment reference", { kind: "segment", segment: "trial" }, ["ann", "cat", "dan"]],
+    ["unknown segment matches nobody", { kind: "segment", segment: "nope" }, []],
+    ["all", { kind: "all", of: [{ kind: "segment", segment: "trial" }, { kind: "score", band: "cold" }] }, ["cat", "dan"]],
+    ["any", { kind: "any", of: [{ kind: "attribute", attribute: "plan", op: "eq", value: "pro" }, { kind: "tag", tag: "visited-pricing" }] }, ["ann", "bob"]],
+    ["not (unknown counts as false, so not() of it is true)", { kind: "not", of: { kind: "attribute", attribute: "overdue_tasks", op: "gt", value: 2 } }, ["bob", "cat"]],
+  ])("%s", async (_, condition, expected) => {
+    expect(await matching(condition)).toEqual(expected);
+  });
+
+  it("quotes values so a hostile config string stays a string", async () => {
+    expect(await matching({ kind: "attribute", attribute: "plan", op: "eq", value: "x' OR '1'='1" })).toEqual([]);
+  });
+});
