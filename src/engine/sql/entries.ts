@@ -1,0 +1,88 @@
+/**
+ * Compiles an entry (what starts a sequence or trigger, or assigns a tag) into one SQL
+ * query returning every occurrence as of `now`:
+ *
+ *   user_id VARCHAR, occurred_at TIMESTAMPTZ, occurrence VARCHAR
+ *
+ * `occurrence` is the id the message key is derived from: the UTC instant in ISO form, or
+ * the user's local date for daily `condition` entries. The same data and `now` always give
+ * the same occurrences, which is what makes sends exactly-once across reruns.
+ */
+import type { Entry, TagRule } from "../config/types.ts";
+import { compileCondition, whereSql, type CompileContext } from "./conditions.ts";
+import { sqlIdent, sqlInstant, sqlInterval, sqlString } from "./literals.ts";
+
+export interface EntryContext extends CompileContext {
+  /** Settings' default time zone, for users without one. */
+  timezone: string;
+}
+
+/** Product activity: email events, unsubscribes and survey answers are not the user's own use. */
+const ACTIVITY = "NOT (e.event LIKE 'email.%' OR e.event IN ('unsubscribed', 'nps.answered'))";
+
+const isoId = (expr: string): string => `strftime(timezone('UTC', ${expr}), '%Y-%m-%dT%H:%M:%S.%g') || 'Z'`;
+
+/** `SELECT user_id, occurred_at, occurrence` for one entry. Unsupported kinds throw. */
+export function entrySql(entry: Entry, ctx: EntryContext): string {
+  const now = sqlInstant(ctx.now);
+  const select = (user: string, at: string, from: string): string =>
+    `SELECT ${user} AS user_id, ${at} AS occurred_at, ${isoId(at)} AS occurrence ${from}`;
+  switch (entry.on) {
+    case "signup":
+      return select("u.user_id", "u.created_at", `FROM users u WHERE u.created_at <= ${now}`);
+    case "event":
+      return select("e.user_id", "e.ts", `FROM events e WHERE e.event = ${sqlString(entry.event)} AND e.ts <= ${now}${whereSql(entry.where, "e")}`);
+    case "no_event": {
+      const within = sqlInterval(entry.withinMs);
+      const missing = (anchor: string): string => `NOT EXISTS (SELECT 1 FROM events e WHERE e.user_id = u.user_id
+        AND e.event = ${sqlString(entry.event)} AND e.ts >= ${anchor} AND e.ts < ${anchor} + ${within}${whereSql(entry.where, "e")})`;
+      const after = entry.after;
+      if (after.kind === "signup") {
+        return select("u.user_id", `u.created_at + ${within}`, `FROM users u WHERE u.created_at + ${within} <= ${now} AND ${missing("u.created_at")}`);
+      }
+      if (after.kind === "attribute") {
+        const anchor = attributeTime(after.attribute, ctx);
+        return select("u.user_id", `${anchor} + ${within}`, `FROM users u WHERE ${anchor} + ${within} <= ${now} AND ${missing(anchor)}`);
+      }
+      return select("u.user_id", `a.ts + ${within}`, `FROM events a JOIN users u ON u.user_id = a.user_id
+        WHERE a.event = ${sqlString(after.event)} AND a.ts + ${within} <= ${now}${whereSql(after.where, "a")} AND ${missing("a.ts")}`);
+    }
+    case "attribute_date": {
+      const at = `${attributeTime(entry.attribute, ctx)} + ${sqlInterval(entry.offsetMs)}`;
+      return select("u.user_id", at, `FROM users u WHERE ${at} <= ${now}`);
+    }
+    case "inactive": {
+      // The quiet spell that began with the last activity (or signup) and has lasted long enough.
+      const last = `coalesce((SELECT max(e.ts) FROM events e WHERE e.user_id = u.user_id AND e.ts <= ${now} AND ${ACTIVITY}), u.created_at)`;
+      return `SELECT user_id, occurred_at, ${isoId("occurred_at")} AS occurrence FROM (
+        SELECT u.user_id, ${last} + ${sqlInterval(entry.forMs)} AS occurred_at FROM users u) q WHERE occurred_at <= ${now}`;
+    }
+    case "tag_assigned":
+      return select("t.user_id", "t.assigned_at", `FROM user_tags t WHERE t.tag = ${sqlString(entry.tag)} AND t.assigned_at <= ${now}`);
+    case "condition": {
+      // One occurrence per local calendar day on which the condition holds; re-entry spaces them.
+      const tz = `coalesce(nullif(u.timezone, ''), ${sqlString(ctx.timezone)})`;
+      const day = `strftime(timezone(${tz}, ${now}), '%Y-%m-%d')`;
+      return `SELECT u.user_id, timezone(${tz}, date_trunc('day', timezone(${tz}, ${now}))) AS occurred_at, ${day} AS occurrence
+        FROM users u WHERE ${compileCondition(entry.condition, ctx)}`;
+    }
+    case "score_reached":
+    case "engagement_changed":
+      throw new Error(`entry "${entry.on}" is compiled by the scoring module`);
+  }
+}
+
+/**
+ * `SELECT user_id, tag, assigned_at` for every tag rule: a tag is assigned at its entry's
+ * first occurrence, when the rule's condition (if any) holds. Rules are compiled in the
+ * order given; a rule chained on another tag needs that tag's rows to exist first.
+ */
+export function tagRuleSql(rule: TagRule, ctx: EntryContext): string {
+  const gate = rule.condition ? ` WHERE o.user_id IN (SELECT u.user_id FROM users u WHERE ${compileCondition(rule.condition, ctx)})` : "";
+  return `SELECT o.user_id, ${sqlString(rule.id)} AS tag, min(o.occurred_at) AS assigned_at
+    FROM (${entrySql(rule.entry, ctx)}) o${gate} GROUP BY o.user_id`;
+}
+
+function attributeTime(name: string, ctx: CompileContext): string {
+  return ctx.columns.has(name) ? `TRY_CAST(u.${sqlIdent(name)} AS TIMESTAMPTZ)` : "CAST(NULL AS TIMESTAMPTZ)";
+}
