@@ -1,11 +1,43 @@
+import pc from "picocolors";
 import type { CommandSpec } from "../main.ts";
-import { NurtureError } from "../../engine/errors.ts";
+import { loadConfig } from "../../engine/config/index.ts";
+import { openSnapshot } from "../../engine/data/snapshot.ts";
+import { evaluate } from "../../engine/evaluate/evaluate.ts";
+import type { Plan } from "../../engine/evaluate/types.ts";
 
-// Placeholder until this command is built; it says so plainly instead of pretending.
+/** Counts of held rows by status, e.g. "capped 3, suppressed 1". */
+function heldSummary(plan: Plan): string {
+  const counts = new Map<string, number>();
+  for (const h of plan.held) counts.set(h.status, (counts.get(h.status) ?? 0) + 1);
+  return [...counts].sort().map(([s, n]) => `${s} ${n}`).join(", ") || "none";
+}
+
 export const planCommand: CommandSpec = {
   name: "plan",
-  summary: "(not built yet)",
-  action: async () => {
-    throw new NurtureError("not-implemented", "nurture plan is not built yet");
+  summary: "everything due now (one row per user, campaign and step, with the reason) and what is held back, and why",
+  configure: (cmd) => cmd.option("--limit <n>", "rows to list of each kind (default 50; 0 for all)", "50"),
+  action: async (ctx, options) => {
+    const config = await loadConfig(ctx.configDir);
+    const snapshot = await openSnapshot(ctx.dataDir);
+    try {
+      const plan = await evaluate(config, snapshot, ctx.now);
+      if (ctx.json) {
+        ctx.out(JSON.stringify(plan, null, 2));
+        return 0;
+      }
+      const limit = Number(options.limit) || Infinity;
+      ctx.out(`plan as of ${plan.now}: ${plan.users} users, ${plan.events} events`);
+      for (const bad of plan.badRows) ctx.err(pc.yellow(`set aside: ${bad.count} ${bad.table} row(s): ${bad.reason}`));
+      for (const warning of plan.warnings) ctx.err(pc.yellow(`warning: ${warning}`));
+      ctx.out(`due: ${plan.sends.length}; held back: ${heldSummary(plan)}`);
+      // User ids only: names and addresses never appear in plan output.
+      for (const s of plan.sends.slice(0, limit)) ctx.out(`  send  ${s.userId}  ${s.campaign}/${s.step}${s.variant ? `#${s.variant}` : ""}  ${s.type}  ${s.reason}`);
+      for (const h of plan.held.slice(0, limit)) ctx.out(`  ${h.status.padEnd(14)}  ${h.userId}  ${h.campaign}/${h.step}  ${h.reason}`);
+      const hidden = Math.max(0, plan.sends.length - limit) + Math.max(0, plan.held.length - limit);
+      if (hidden > 0) ctx.out(`  … ${hidden} more row(s); use --limit 0 or --json`);
+      return 0;
+    } finally {
+      snapshot.close();
+    }
   },
 };

@@ -54,4 +54,6 @@ export interface Plan {
   badRows: BadRowCount[];
   users: number;
   events: number;
+  /** What this evaluation could not judge (e.g. a feature not built yet), in plain words. */
+  warnings: string[];
 }

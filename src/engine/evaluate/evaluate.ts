@@ -1,0 +1,174 @@
+/**
+ * evaluate(): everything due now and everything held back, with the reason, as a Plan.
+ *
+ * Set-based: per campaign, one query builds its occurrences (entry → audience →
+ * re-entry) and one query per step finds the rows whose moment has come. Only the rows that
+ * are due are then looked at in JavaScript, for the decisions that depend on each other
+ * (frequency caps, which admit rows in priority order).
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { Campaign, Condition, Config, MessageType } from "../config/types.ts";
+import { isMarketing } from "../config/types.ts";
+import type { Snapshot } from "../data/snapshot.ts";
+import { compileCondition, type CompileContext } from "../sql/conditions.ts";
+import { entrySql, tagRuleSql, type EntryContext } from "../sql/entries.ts";
+import { sqlInstant, sqlInterval } from "../sql/literals.ts";
+import { applyCaps, type CapCandidate } from "./_caps.ts";
+import { stepSql } from "./_steps-sql.ts";
+import { chooseVariant } from "./key.ts";
+import type { HeldBack, HeldStatus, Plan, PlannedSend, SendIdentity } from "./types.ts";
+
+/** Entry kinds and condition kinds this version does not evaluate yet (reported, never guessed). */
+const UNSUPPORTED_ENTRIES = new Set(["score_reached", "engagement_changed"]);
+
+/** Computes the plan as of `now`. Reads only; writes nothing but temporary tables. */
+export async function evaluate(config: Config, snapshot: Snapshot, now: Date): Promise<Plan> {
+  const conn = snapshot.connection;
+  const ctx: EntryContext = { now, columns: await userColumns(conn), segments: config.segments, timezone: config.settings.timezone };
+  const warnings: string[] = [];
+  await buildDerivedTables(conn, config, ctx, warnings);
+
+  const candidates: CapCandidate[] = [];
+  const held: HeldBack[] = [];
+  for (const campaign of config.campaigns.values()) {
+    if (UNSUPPORTED_ENTRIES.has(campaign.entry.on)) {
+      warnings.push(`${campaign.origin.file}: entry "${campaign.entry.on}" is not evaluated by this version; campaign "${campaign.id}" sends nothing`);
+      continue;
+    }
+    for (const row of await campaignRows(conn, campaign, config, ctx)) {
+      const status = holdStatus(row, campaign, config, now);
+      if (status) held.push({ ...row.identity, status: status.status, reason: status.reason });
+      else candidates.push({ identity: row.identity, reason: row.reason });
+    }
+  }
+  const { admitted, capped } = applyCaps(candidates, await recentSends(conn, config, now), config.settings.caps, now);
+  const sends: PlannedSend[] = admitted.map((c) => ({ ...c.identity, reason: c.reason }));
+  held.push(...capped);
+
+  const count = async (table: string): Promise<number> => Number((await conn.runAndReadAll(`SELECT count(*) AS n FROM ${table}`)).getRowObjects()[0]!.n);
+  return {
+    now: now.toISOString(),
+    sends: sends.sort(byDueThenKey),
+    held: held.sort(byDueThenKey),
+    badRows: await snapshot.badRows(),
+    users: await count("users"),
+    events: await count("events"),
+    warnings,
+  };
+}
+
+interface CandidateRow {
+  identity: SendIdentity;
+  reason: string;
+  flags: { goal: boolean; exited: boolean; inWindow: boolean; noEmail: boolean; suppressed: string | null };
+}
+
+/** Every due row of one campaign, across its steps, with the facts needed to decide. */
+async function campaignRows(conn: DuckDBConnection, campaign: Campaign, config: Config, ctx: EntryContext): Promise<CandidateRow[]> {
+  await conn.run(`CREATE OR REPLACE TEMP TABLE occ AS ${occurrencesSql(campaign, ctx)}`);
+  const out: CandidateRow[] = [];
+  for (const step of campaign.steps) {
+    const reader = await conn.runAndReadAll(`SELECT s.*, strftime(timezone('UTC', s.due), '%Y-%m-%dT%H:%M:%S.%g') || 'Z' AS due_iso,
+        (SELECT first(p.reason ORDER BY p.reason) FROM suppressed p WHERE p.user_id = s.user_id) AS suppressed
+      FROM (${stepSql(campaign, step, "occ", config.settings, ctx)}) s WHERE s.branch_taken`);
+    for (const r of reader.getRowObjects()) {
+      const userId = String(r.user_id);
+      const variant = step.variants ? chooseVariant(userId, campaign.id, step.id, step.variants) : undefined;
+      const template = variant?.template ?? step.template!;
+      const type: MessageType = step.type ?? config.templates.get(template)?.type ?? "regular";
+      out.push({
+        identity: {
+          key: String(r.key), userId, campaign: campaign.id, campaignKind: campaign.kind, step: step.id,
+          ...(variant ? { variant: variant.id } : {}), template, type,
+          occurrence: String(r.occurrence), dueAt: String(r.due_iso), priority: campaign.priority,
+        },
+        reason: `${describeStep(campaign, step.id)} (occurrence ${String(r.occurrence)})`,
+        flags: {
+          goal: r.goal_reached === true, exited: r.exited === true, inWindow: r.in_window === true,
+          noEmail: r.no_email === true, suppressed: r.suppressed === null ? null : String(r.suppressed),
+        },
+      });
+    }
+  }
+  return out;
+}
+
+/** Occurrences after the audience filter and the re-entry policy. */
+function occurrencesSql(campaign: Campaign, ctx: EntryContext): string {
+  const audience = campaign.audience ? ` WHERE user_id IN (SELECT u.user_id FROM users u WHERE ${compileCondition(campaign.audience, ctx)})` : "";
+  const raw = `SELECT * FROM (${entrySql(campaign.entry, ctx)})${audience}`;
+  const r = campaign.reentry;
+  if (r.policy === "always") return raw;
+  if (r.policy === "never") return `SELECT * FROM (${raw}) QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY occurred_at, occurrence) = 1`;
+  return `SELECT * FROM (${raw}) QUALIFY coalesce(occurred_at - lag(occurred_at) OVER (PARTITION BY user_id ORDER BY occurred_at, occurrence)
+    >= ${sqlInterval(r.cooldownMs)}, true)`;
+}
+
+/** The first reason (in order of precedence) a due row must not be sent now, if any. */
+function holdStatus(row: CandidateRow, campaign: Campaign, config: Config, now: Date): { status: HeldStatus; reason: string } | undefined {
+  const { flags, identity } = row;
+  const late = now.getTime() - Date.parse(identity.dueAt);
+  const suppressBy = isMarketing(identity.type) ? config.settings.suppression.marketing : config.settings.suppression.service;
+  if (flags.goal) return { status: "goal_reached", reason: `goal "${campaign.goal?.event}" reached` };
+  if (flags.exited) return { status: "exited", reason: "the campaign's exit condition holds" };
+  if (late > campaign.latenessMs) return { status: "too_late", reason: `due ${identity.dueAt}, more than the lateness allowance ago` };
+  if (flags.noEmail) return { status: "no_email", reason: "the user has no email address" };
+  if (flags.suppressed && suppressBy.includes(flags.suppressed as never)) {
+    return { status: "suppressed", reason: `${flags.suppressed}: no ${isMarketing(identity.type) ? "marketing" : "service"} email` };
+  }
+  if (!flags.inWindow) return { status: "outside_window", reason: "outside the user's local send window now; sent at the next run inside it" };
+  return undefined;
+}
+
+/** user_tags, user_scores, user_levels and suppressed, as of now. */
+async function buildDerivedTables(conn: DuckDBConnection, config: Config, ctx: EntryContext, warnings: string[]): Promise<void> {
+  const now = sqlInstant(ctx.now);
+  await conn.run("CREATE OR REPLACE TEMP TABLE user_tags (user_id VARCHAR, tag VARCHAR, assigned_at TIMESTAMPTZ)");
+  // Tags chained on other tags are assigned after the tags they start from.
+  const rules = [...config.tags.values()].sort((a, b) => Number(a.entry.on === "tag_assigned") - Number(b.entry.on === "tag_assigned"));
+  for (const rule of rules) {
+    if (UNSUPPORTED_ENTRIES.has(rule.entry.on)) {
+      warnings.push(`${rule.origin.file}: tag "${rule.id}" uses entry "${rule.entry.on}", not evaluated by this version`);
+      continue;
+    }
+    await conn.run(`INSERT INTO user_tags ${tagRuleSql(rule, ctx)}`);
+  }
+  // Scoring and engagement levels are not computed yet: conditions on them match nobody.
+  await conn.run("CREATE OR REPLACE TEMP TABLE user_scores (user_id VARCHAR, score DOUBLE, band VARCHAR)");
+  await conn.run("CREATE OR REPLACE TEMP TABLE user_levels (user_id VARCHAR, level VARCHAR)");
+  if (usesScoreOrLevel(config)) warnings.push("score and engagement-level conditions are not evaluated by this version: they match nobody");
+  await conn.run(`CREATE OR REPLACE TEMP TABLE suppressed AS
+    SELECT DISTINCT user_id, CASE event WHEN 'unsubscribed' THEN 'unsubscribed' WHEN 'email.complained' THEN 'complained' ELSE 'bounced' END AS reason
+    FROM events WHERE ts <= ${now} AND (event IN ('unsubscribed', 'email.complained')
+      OR (event = 'email.bounced' AND lower(coalesce(json_extract_string(properties, '$.bounce_type'), 'permanent')) NOT IN ('transient', 'soft')))`);
+}
+
+function usesScoreOrLevel(config: Config): boolean {
+  const uses = (c: Condition | undefined): boolean =>
+    !!c && (c.kind === "score" || c.kind === "engagement" || ((c.kind === "all" || c.kind === "any") && c.of.some(uses)) || (c.kind === "not" && uses(c.of)));
+  return [...config.campaigns.values()].some((c) => uses(c.audience) || uses(c.exit) || (c.entry.on === "condition" && uses(c.entry.condition)))
+    || [...config.segments.values()].some((s) => uses(s.condition));
+}
+
+/** Sends recorded in the ledger inside the longest cap window, with their message type. */
+async function recentSends(conn: DuckDBConnection, config: Config, now: Date): Promise<{ userId: string; type: string; at: number }[]> {
+  const longest = Math.max(0, ...config.settings.caps.map((c) => c.perMs));
+  if (longest === 0) return [];
+  const reader = await conn.runAndReadAll(`SELECT i.user_id, i.type, epoch_ms(s."at") AS at FROM ledger s
+    JOIN (SELECT DISTINCT key, user_id, type FROM ledger WHERE kind = 'intent') i ON i.key = s.key
+    WHERE s.kind = 'sent' AND s."at" > ${sqlInstant(now)} - ${sqlInterval(longest)} AND s."at" <= ${sqlInstant(now)}`);
+  return reader.getRowObjects().map((r) => ({ userId: String(r.user_id), type: String(r.type), at: Number(r.at) }));
+}
+
+async function userColumns(conn: DuckDBConnection): Promise<Set<string>> {
+  const reader = await conn.runAndReadAll("SELECT column_name FROM (DESCRIBE users)");
+  return new Set(reader.getRowObjects().map((r) => String(r.column_name)));
+}
+
+function describeStep(campaign: Campaign, stepId: string): string {
+  return `${campaign.kind} "${campaign.id}" step "${stepId}" is due`;
+}
+
+const byDueThenKey = (a: SendIdentity, b: SendIdentity): number => a.dueAt.localeCompare(b.dueAt) || a.key.localeCompare(b.key);
+
+export type { CompileContext };

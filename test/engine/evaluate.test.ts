@@ -1,0 +1,174 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Campaign, Config, Step } from "../../src/engine/config/types.ts";
+import { evaluate } from "../../src/engine/evaluate/evaluate.ts";
+import { loadConfig, messageKey, openSnapshot, type Snapshot } from "../../src/engine/index.ts";
+
+const H = 3_600_000;
+const D = 24 * H;
+let base: Config;
+beforeAll(async () => {
+  base = await loadConfig("test/fixtures/config/valid");
+});
+
+let cleanup: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanup) c();
+  cleanup = [];
+});
+
+const origin = { file: "sequences/t.json", pointer: "" };
+const step = (id: string, extra: Partial<Step> = {}): Step => ({ id, template: "welcome-1", waitMs: 0, origin, ...extra });
+function campaign(extra: Partial<Campaign> = {}): Campaign {
+  return {
+    id: "welcome", kind: "sequence", name: "Welcome", entry: { on: "signup" }, steps: [step("hello")],
+    reentry: { policy: "never" }, priority: 0, latenessMs: D, origin, ...extra,
+  };
+}
+const withCampaigns = (...campaigns: Campaign[]): Config => ({ ...base, campaigns: new Map(campaigns.map((c) => [c.id, c])) });
+
+interface Data {
+  users?: Record<string, unknown>[];
+  events?: Record<string, unknown>[];
+  ledger?: Record<string, unknown>[];
+}
+const ANN = { user_id: "ann", email: "ann@example.com", first_name: "Ann", created_at: "2026-11-20T02:00:00Z", timezone: "Europe/Berlin" };
+
+async function open(data: Data): Promise<Snapshot> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nurture-eval-"));
+  const write = (file: string, rows: Record<string, unknown>[] = []) => {
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    fs.writeFileSync(path.join(dir, file), rows.map((r) => JSON.stringify(r)).join("\n"));
+  };
+  write("snapshots/users/u.ndjson", data.users ?? [ANN]);
+  write("snapshots/events/e.ndjson", data.events ?? []);
+  if (data.ledger) write("ledger/l.ndjson", data.ledger);
+  const snap = await openSnapshot(dir);
+  cleanup.push(() => {
+    snap.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return snap;
+}
+
+const plan = async (config: Config, data: Data, now: string) => evaluate(config, await open(data), new Date(now));
+const sent = (key: string, at: string) => [
+  { kind: "intent", at, run: "r", key, user_id: "ann", campaign: "welcome", step: "hello", template: "welcome-1", type: "regular", occurrence: "o", due: at, batch: "b" },
+  { kind: "sent", at, run: "r", key, provider_id: "p", transport: "outbox" },
+];
+const keyOf = (stepId: string, occurrence = "2026-11-20T02:00:00.000Z") => messageKey("ann", "welcome", stepId, occurrence);
+
+describe("evaluate", () => {
+  it("makes a signup step due at the opening of the user's local send window", async () => {
+    // Signed up 03:00 Berlin; the window opens 09:00 Berlin = 08:00 UTC.
+    const p = await plan(withCampaigns(campaign()), {}, "2026-11-20T08:30:00Z");
+    expect(p.sends.map((s) => [s.userId, s.step, s.dueAt])).toEqual([["ann", "hello", "2026-11-20T08:00:00.000Z"]]);
+    expect(p.sends[0]!.key).toBe(keyOf("hello"));
+  });
+
+  it("plans nothing before the moment has come", async () => {
+    const p = await plan(withCampaigns(campaign()), {}, "2026-11-20T07:59:00Z");
+    expect(p.sends).toEqual([]);
+    expect(p.held).toEqual([]);
+  });
+
+  it("never plans a key the ledger records as sent, but re-plans an intent with no outcome", async () => {
+    const done = await plan(withCampaigns(campaign()), { ledger: sent(keyOf("hello"), "2026-11-20T08:01:00Z") }, "2026-11-20T09:00:00Z");
+    expect(done.sends).toEqual([]);
+    const crashed = await plan(withCampaigns(campaign()), { ledger: sent(keyOf("hello"), "2026-11-20T08:01:00Z").slice(0, 1) }, "2026-11-20T09:00:00Z");
+    expect(crashed.sends.map((s) => s.key)).toEqual([keyOf("hello")]);
+  });
+
+  it("chains a step on the previous step's send time plus its wait", async () => {
+    const c = campaign({ steps: [step("hello"), step("next", { after: "hello", waitMs: D })] });
+    const ledger = sent(keyOf("hello"), "2026-11-20T08:05:00Z");
+    expect((await plan(withCampaigns(c), { ledger }, "2026-11-21T08:04:00Z")).sends).toEqual([]);
+    const p = await plan(withCampaigns(c), { ledger }, "2026-11-21T08:06:00Z");
+    expect(p.sends.map((s) => [s.step, s.dueAt])).toEqual([["next", "2026-11-21T08:05:00.000Z"]]);
+  });
+
+  it("branches on the previous email: a click takes `clicked`, a machine open alone counts as not opened", async () => {
+    const c = campaign({
+      steps: [step("hello"), step("clicked", { after: "hello", waitMs: D, when: "clicked" }), step("resend", { after: "hello", waitMs: D, when: "not_opened" })],
+    });
+    const ledger = sent(keyOf("hello"), "2026-11-20T08:00:00Z");
+    const props = { key: keyOf("hello") };
+    const machineOpen = [{ user_id: "ann", event: "email.opened", ts: "2026-11-20T08:00:30Z", properties: props }];
+    const p1 = await plan(withCampaigns(c), { ledger, events: machineOpen }, "2026-11-21T09:00:00Z");
+    expect(p1.sends.map((s) => s.step)).toEqual(["resend"]);
+    const click = [{ user_id: "ann", event: "email.clicked", ts: "2026-11-20T12:00:00Z", properties: { ...props, link: "https://x.example" } }];
+    const p2 = await plan(withCampaigns(c), { ledger, events: click }, "2026-11-21T09:00:00Z");
+    expect(p2.sends.map((s) => s.step)).toEqual(["clicked"]);
+  });
+
+  it("holds a step missed by more than the lateness allowance as too late", async () => {
+    const p = await plan(withCampaigns(campaign()), {}, "2026-11-21T08:00:01Z");
+    expect(p.sends).toEqual([]);
+    expect(p.held.map((h) => h.status)).toEqual(["too_late"]);
+  });
+
+  it("suppresses marketing email to an unsubscribed user but still sends service email", async () => {
+    const events = [{ user_id: "ann", event: "unsubscribed", ts: "2026-11-20T02:30:00Z" }];
+    const marketing = await plan(withCampaigns(campaign()), { events }, "2026-11-20T09:00:00Z");
+    expect(marketing.held.map((h) => h.status)).toEqual(["suppressed"]);
+    const service = await plan(withCampaigns(campaign({ steps: [step("hello", { type: "service" })] })), { events }, "2026-11-20T09:00:00Z");
+    expect(service.sends).toHaveLength(1);
+  });
+
+  it("holds users without an email address", async () => {
+    const p = await plan(withCampaigns(campaign()), { users: [{ ...ANN, email: "" }] }, "2026-11-20T09:00:00Z");
+    expect(p.held.map((h) => h.status)).toEqual(["no_email"]);
+  });
+
+  it("holds a due step while the user's local time is outside the send window", async () => {
+    // 18:30 Berlin: due since 09:00, not too late, but not a time to send.
+    const p = await plan(withCampaigns(campaign()), {}, "2026-11-20T17:30:00Z");
+    expect(p.held.map((h) => h.status)).toEqual(["outside_window"]);
+  });
+
+  it("admits one promo a day by priority and defers the other", async () => {
+    const promo = (id: string, priority: number) => campaign({ id, priority, steps: [step("hello", { type: "promo" })] });
+    const p = await plan(withCampaigns(promo("low", 1), promo("high", 9)), {}, "2026-11-20T09:00:00Z");
+    expect(p.sends.map((s) => s.campaign)).toEqual(["high"]);
+    expect(p.held.map((h) => [h.campaign, h.status])).toEqual([["low", "capped"]]);
+  });
+
+  it("counts the ledger's recent sends against the cap", async () => {
+    const promo = campaign({ id: "offer", steps: [step("hello", { type: "promo" })] });
+    const ledger = sent("other", "2026-11-20T08:30:00Z").map((r) => ({ ...r, type: "promo" }));
+    const p = await plan(withCampaigns(promo), { ledger }, "2026-11-20T09:00:00Z");
+    expect(p.held.map((h) => h.status)).toEqual(["capped"]);
+  });
+
+  it("ends the occurrence when the goal event happened after entry", async () => {
+    const c = campaign({ goal: { event: "subscription.purchased", attributionMs: 7 * D } });
+    const events = [{ user_id: "ann", event: "subscription.purchased", ts: "2026-11-20T05:00:00Z" }];
+    const p = await plan(withCampaigns(c), { events }, "2026-11-20T09:00:00Z");
+    expect(p.held.map((h) => h.status)).toEqual(["goal_reached"]);
+  });
+
+  it("holds the step when the exit condition holds", async () => {
+    const c = campaign({ exit: { kind: "event", event: "task.created", min: 1 } });
+    const events = [{ user_id: "ann", event: "task.created", ts: "2026-11-20T05:00:00Z" }];
+    expect((await plan(withCampaigns(c), { events }, "2026-11-20T09:00:00Z")).held.map((h) => h.status)).toEqual(["exited"]);
+  });
+
+  it("re-entry: `never` sends for the first occurrence only, `always` for each", async () => {
+    const assigned = (ts: string) => ({ user_id: "ann", event: "task.assigned", ts });
+    const events = [assigned("2026-11-20T08:10:00Z"), assigned("2026-11-20T08:20:00Z")];
+    const trigger = (policy: "never" | "always") => campaign({ kind: "trigger", entry: { on: "event", event: "task.assigned" }, reentry: { policy } });
+    expect((await plan(withCampaigns(trigger("never")), { events }, "2026-11-20T09:00:00Z")).sends).toHaveLength(1);
+    expect((await plan(withCampaigns(trigger("always")), { events }, "2026-11-20T09:00:00Z")).sends).toHaveLength(2);
+  });
+
+  it("picks a stable variant for a subject-line test", async () => {
+    const c = campaign({ steps: [step("test", { template: undefined, variants: [{ id: "a", template: "test-a", weight: 1 }, { id: "b", template: "test-b", weight: 1 }] })] });
+    const first = await plan(withCampaigns(c), {}, "2026-11-20T09:00:00Z");
+    const again = await plan(withCampaigns(c), {}, "2026-11-20T09:00:00Z");
+    expect(first.sends[0]!.variant).toMatch(/^[ab]$/);
+    expect(again.sends[0]!.variant).toBe(first.sends[0]!.variant);
+    expect(first.sends[0]!.template).toBe(`test-${first.sends[0]!.variant}`);
+  });
+});

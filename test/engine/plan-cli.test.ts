@@ -1,0 +1,51 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.ts";
+
+async function nurture(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+let data: string;
+beforeAll(() => {
+  data = fs.mkdtempSync(path.join(os.tmpdir(), "nurture-plan-"));
+  fs.mkdirSync(path.join(data, "snapshots/users"), { recursive: true });
+  fs.mkdirSync(path.join(data, "snapshots/events"), { recursive: true });
+  const users = [
+    { user_id: "u1", email: "secret-ann@example.com", first_name: "Annabel", created_at: "2026-11-20T02:00:00Z", plan: "trial" },
+    { user_id: "", email: "x@example.com", created_at: "2026-11-20T02:00:00Z" },
+  ];
+  fs.writeFileSync(path.join(data, "snapshots/users/u.ndjson"), users.map((u) => JSON.stringify(u)).join("\n"));
+  fs.writeFileSync(path.join(data, "snapshots/events/e.ndjson"), "");
+});
+afterAll(() => fs.rmSync(data, { recursive: true, force: true }));
+
+describe("nurture plan", () => {
+  it("lists the due sends with reasons, reports set-aside rows, and shows no personal data", async () => {
+    const r = await nurture("plan", "--config", "test/fixtures/config/valid", "--data", data, "--now", "2026-11-20T09:00:00Z");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/due: 1;/);
+    expect(r.out).toMatch(/send {2}u1 {2}welcome\/\S+ {2}\w+ {2}sequence "welcome" step "\S+" is due/);
+    expect(r.err).toContain("set aside: 1 users row(s): missing user_id");
+    expect(r.out + r.err).not.toMatch(/secret-ann|Annabel/);
+  });
+
+  it("prints the plan as JSON with --json", async () => {
+    const r = await nurture("plan", "--config", "test/fixtures/config/valid", "--data", data, "--now", "2026-11-20T09:00:00Z", "--json");
+    const plan = JSON.parse(r.out);
+    expect(plan.now).toBe("2026-11-20T09:00:00.000Z");
+    expect(plan.sends).toHaveLength(1);
+    expect(plan.badRows).toEqual([{ table: "users", reason: "missing user_id", count: 1 }]);
+  });
+
+  it("exits 1 naming the directory when there is no snapshot", async () => {
+    const r = await nurture("plan", "--config", "test/fixtures/config/valid", "--data", path.join(data, "nope"));
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("nurture demo");
+  });
+});
