@@ -12,3 +12,4 @@ export { parseDuration, formatDuration } from "./duration.ts";
 export type { LedgerRecord } from "./ledger/types.ts";
 export type { Plan, PlannedSend, HeldBack } from "./evaluate/types.ts";
 export { messageKey, chooseVariant } from "./evaluate/key.ts";
+export { evaluate } from "./evaluate/evaluate.ts";
