@@ -13,3 +13,4 @@ export type { LedgerRecord } from "./ledger/types.ts";
 export type { Plan, PlannedSend, HeldBack } from "./evaluate/types.ts";
 export { messageKey, chooseVariant } from "./evaluate/key.ts";
 export { evaluate } from "./evaluate/evaluate.ts";
+export { explain, type Explanation, type CampaignExplanation } from "./explain/explain.ts";

@@ -46,9 +46,12 @@ function branchSql(when: BranchOn, prev: string, sentAt: string, by: string, cam
 
 /**
  * Candidate rows of one step: user_id, occurrence, key, due, and flags. `occurrences` is the
- * table holding the campaign's occurrences (after audience and re-entry).
+ * table holding the campaign's occurrences (after audience and re-entry). With `upcoming`,
+ * rows whose moment is still to come are included too (explain shows when they will be due).
  */
-export function stepSql(campaign: Campaign, step: Step, occurrences: string, settings: Settings, ctx: CompileContext): string {
+export function stepSql(
+  campaign: Campaign, step: Step, occurrences: string, settings: Settings, ctx: CompileContext, options: { upcoming?: boolean } = {},
+): string {
   const now = sqlInstant(ctx.now);
   const tz = `coalesce(nullif(u.timezone, ''), ${sqlString(settings.timezone)})`;
   const sentOf = (k: string): string => `(SELECT min(l."at") FROM ledger l WHERE l.kind = 'sent' AND l.key = ${k})`;
@@ -71,6 +74,6 @@ export function stepSql(campaign: Campaign, step: Step, occurrences: string, set
         nullif(trim(u.email), '') IS NULL AS no_email
       FROM ${occurrences} o JOIN users u ON u.user_id = o.user_id
     ) c
-    WHERE c.base IS NOT NULL AND c.due <= ${now}
+    WHERE c.base IS NOT NULL${options.upcoming ? "" : ` AND c.due <= ${now}`}
       AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.key = c.key AND l.kind IN ('sent', 'skipped'))`;
 }

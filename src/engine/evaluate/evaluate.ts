@@ -93,8 +93,8 @@ async function campaignRows(conn: DuckDBConnection, campaign: Campaign, config: 
   return out;
 }
 
-/** Occurrences after the audience filter and the re-entry policy. */
-function occurrencesSql(campaign: Campaign, ctx: EntryContext): string {
+/** Occurrences after the audience filter and the re-entry policy (explain reads them too). */
+export function occurrencesSql(campaign: Campaign, ctx: EntryContext): string {
   const audience = campaign.audience ? ` WHERE user_id IN (SELECT u.user_id FROM users u WHERE ${compileCondition(campaign.audience, ctx)})` : "";
   const raw = `SELECT * FROM (${entrySql(campaign.entry, ctx)})${audience}`;
   const r = campaign.reentry;

@@ -1,0 +1,155 @@
+/**
+ * `nurture demo` as a library call: generate the Taskly data set, write it as a
+ * snapshot, replay the programme over the last days, and write the final snapshot and
+ * ledger. The data directory is only overwritten when it is empty or holds a previous
+ * demo (a marker file says so), or with `force`.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { loadConfig } from "../engine/config/index.ts";
+import { openSnapshot } from "../engine/data/snapshot.ts";
+import { NurtureError } from "../engine/errors.ts";
+import { replay, type EvaluateFn, type ReplaySummary } from "./replay.ts";
+import { appendEvents, appendPeople, exportSnapshot, type SnapshotFormat } from "./store.ts";
+import { tasklyUsers, type DemoEvent, type DemoUser } from "./taskly.ts";
+
+export { tasklyUsers, type DemoUser, type DemoEvent } from "./taskly.ts";
+export { simulateRun, type SimulatedRun } from "./transport.ts";
+export { react, RATES } from "./behaviour.ts";
+export { replay, runInstants, type EvaluateFn, type ReplaySummary } from "./replay.ts";
+export { exportSnapshot, usersAsOfSql, SNAPSHOT_FORMATS, type SnapshotFormat } from "./store.ts";
+
+/** The fixed default end of the demo period, so every fresh clone makes the same data. */
+export const DEMO_NOW = "2026-11-20T08:00:00Z";
+/** Lives inside snapshots/ (git-ignored like the data itself) and marks the data as the demo's. */
+const MARKER = path.join("snapshots", ".nurture-demo.json");
+
+export interface DemoOptions {
+  configDir: string;
+  dataDir: string;
+  users: number;
+  days: number;
+  seed: number;
+  now: Date;
+  /** Days replayed at the end of the period; 0 only generates data. */
+  replayDays: number;
+  runHours: number[];
+  format: SnapshotFormat;
+  /** Overwrite a data directory that does not hold a previous demo. */
+  force: boolean;
+  /** The evaluator; required when replayDays > 0. */
+  evaluate?: EvaluateFn;
+  log: (line: string) => void;
+}
+
+export interface DemoSummary {
+  users: number;
+  events: number;
+  files: number;
+  replay?: ReplaySummary;
+  seconds: { generate: number; replay: number; total: number };
+}
+
+/**
+ * Makes the demo data set under `dataDir` and replays the programme in `configDir`.
+ *
+ * @example
+ * await runDemo({ configDir: "config", dataDir: "data", users: 20_000, days: 120, seed: 1,
+ *   now: new Date(DEMO_NOW), replayDays: 90, runHours: [8, 15], format: "parquet", force: false,
+ *   evaluate, log: console.log });
+ */
+export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
+  const started = performance.now();
+  guardDataDir(o.dataDir, o.force);
+  if (o.replayDays > o.days) throw new NurtureError("usage", `--replay-days (${o.replayDays}) cannot exceed --days (${o.days})`, { exitCode: 2 });
+  if (o.replayDays > 0 && !o.evaluate) throw new NurtureError("demo-no-evaluator", "the replay needs the evaluator", { exitCode: 1 });
+  // Load the config first so a broken config fails before minutes of work.
+  const config = o.replayDays > 0 ? await loadConfig(o.configDir) : undefined;
+
+  fs.rmSync(path.join(o.dataDir, "snapshots"), { recursive: true, force: true });
+  fs.rmSync(path.join(o.dataDir, "ledger"), { recursive: true, force: true });
+  fs.mkdirSync(path.join(o.dataDir, "snapshots"), { recursive: true });
+  const settings = { users: o.users, days: o.days, seed: o.seed, now: o.now.toISOString(), replayDays: o.replayDays };
+  fs.writeFileSync(path.join(o.dataDir, MARKER), `${JSON.stringify({ made_by: "nurture demo", ...settings }, null, 2)}\n`);
+
+  o.log(`generating ${o.users} users over ${o.days} days up to ${o.now.toISOString()} (seed ${o.seed})`);
+  const people = await generate(o);
+  const generated = performance.now();
+  o.log(`  ${people.written.users} users, ${people.written.events} product events in ${secs(generated - started)} s`);
+
+  let replaySummary: ReplaySummary | undefined;
+  let final = people.written;
+  if (o.replayDays > 0) {
+    o.log(`replaying ${o.replayDays} days, runs at ${o.runHours.map((h) => `${String(h).padStart(2, "0")}:00`).join(" and ")} UTC`);
+    const snapshot = await openSnapshot(o.dataDir);
+    try {
+      replaySummary = await replay(snapshot, {
+        config: config!, dataDir: o.dataDir, seed: o.seed, now: o.now, days: o.replayDays, runHours: o.runHours,
+        evaluate: o.evaluate!, people: people.byId, log: o.log,
+      });
+      final = await exportSnapshot(snapshot.connection, o.dataDir, { at: o.now, format: o.format, eventsTable: "events_all" });
+    } finally {
+      snapshot.close();
+    }
+  }
+  const end = performance.now();
+  return {
+    users: final.users,
+    events: final.events,
+    files: final.files.length,
+    replay: replaySummary,
+    seconds: { generate: secs(generated - started), replay: secs(end - generated), total: secs(end - started) },
+  };
+}
+
+const secs = (ms: number): number => Math.round(ms / 100) / 10;
+
+/** Refuses to wipe a data directory that holds something other than a previous demo. */
+function guardDataDir(dataDir: string, force: boolean): void {
+  if (force || fs.existsSync(path.join(dataDir, MARKER))) return;
+  const occupied = ["snapshots", "ledger"].filter((d) => {
+    const dir = path.join(dataDir, d);
+    return fs.existsSync(dir) && fs.readdirSync(dir).length > 0;
+  });
+  if (occupied.length === 0) return;
+  throw new NurtureError("demo-would-overwrite", `${dataDir} already holds data that nurture demo did not make`, {
+    problems: [{
+      code: "demo-would-overwrite",
+      severity: "error",
+      message: `${occupied.map((d) => `${d}/`).join(" and ")} would be replaced`,
+      file: dataDir,
+      hint: "point --data at another directory (e.g. --data demo-data), or pass --force to replace it",
+    }],
+  });
+}
+
+/** Streams the generator into DuckDB in chunks (bounded memory) and writes the first snapshot. */
+async function generate(o: DemoOptions): Promise<{ byId: Map<string, DemoUser>; written: { users: number; events: number; files: string[] } }> {
+  const db = await DuckDBInstance.create(":memory:");
+  const conn = await db.connect();
+  try {
+    await conn.run("SET TimeZone = 'UTC'");
+    const byId = new Map<string, DemoUser>();
+    let users: DemoUser[] = [];
+    let events: DemoEvent[] = [];
+    const flush = async (): Promise<void> => {
+      await appendPeople(conn, users);
+      await appendEvents(conn, "events_all", events);
+      users = [];
+      events = [];
+    };
+    for (const { user, events: own } of tasklyUsers({ users: o.users, days: o.days, seed: o.seed, now: o.now })) {
+      byId.set(user.user_id, user);
+      users.push(user);
+      events.push(...own);
+      if (users.length >= 2000) await flush();
+    }
+    await flush();
+    const written = await exportSnapshot(conn, o.dataDir, { at: o.now, format: o.format, eventsTable: "events_all" });
+    return { byId, written };
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
+}

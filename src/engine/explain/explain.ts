@@ -1,0 +1,222 @@
+/**
+ * explain(): why one user did or did not get each campaign's emails, as of `now`.
+ *
+ * It runs the same evaluate() the plan runs and takes that user's rows from it, so what
+ * `explain` says is due or held always agrees with `plan`. Around those rows it adds the
+ * facts a person debugging needs: the user's attributes, score, level, tags and
+ * suppression, and per campaign the entry occurrences, whether the audience matched,
+ * what the ledger says was sent or skipped, and when the next step will be due.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { Campaign, Config, EngagementLevel, ScoreBand } from "../config/types.ts";
+import type { Snapshot } from "../data/snapshot.ts";
+import { NurtureError } from "../errors.ts";
+import { compileCondition } from "../sql/conditions.ts";
+import { entrySql, type EntryContext } from "../sql/entries.ts";
+import { sqlInstant, sqlString } from "../sql/literals.ts";
+import { evaluate, occurrencesSql } from "../evaluate/evaluate.ts";
+import { stepSql } from "../evaluate/_steps-sql.ts";
+import type { HeldBack, PlannedSend, Plan } from "../evaluate/types.ts";
+
+/** One line of a campaign's history in the ledger. */
+export interface LedgerLine {
+  step: string;
+  kind: "sent" | "skipped" | "failed" | "pending";
+  at: string;
+  occurrence: string;
+  detail?: string;
+}
+
+export interface UpcomingStep {
+  step: string;
+  occurrence: string;
+  due: string;
+}
+
+/** The one-word state of a campaign for the user, most actionable first. */
+export type Verdict =
+  | "sends_now"
+  | "held"
+  | "waiting"
+  | "finished"
+  | "branch_not_taken"
+  | "not_in_audience"
+  | "not_entered";
+
+export interface CampaignExplanation {
+  id: string;
+  kind: "sequence" | "trigger";
+  file: string;
+  verdict: Verdict;
+  /** The verdict in plain words. */
+  summary: string;
+  /** Entry occurrences before the audience and re-entry filters. */
+  entered: string[];
+  /** Occurrences that count (after audience and re-entry). */
+  occurrences: string[];
+  audienceMatches: boolean | null;
+  sends: PlannedSend[];
+  held: HeldBack[];
+  history: LedgerLine[];
+  upcoming: UpcomingStep[];
+  /** Steps whose moment has come but whose branch condition is not met. */
+  branchesNotTaken: string[];
+}
+
+export interface Explanation {
+  now: string;
+  userId: string;
+  attributes: Record<string, unknown>;
+  score: number | null;
+  band: ScoreBand | null;
+  level: EngagementLevel | null;
+  tags: { tag: string; assignedAt: string }[];
+  suppressed: string[];
+  campaigns: CampaignExplanation[];
+  warnings: string[];
+}
+
+/**
+ * Explains, for one user, every campaign's state as of `now`.
+ *
+ * @throws NurtureError `unknown-user` when the user is not in the snapshot (saying so
+ *   when their row was set aside as bad).
+ * @example
+ * const why = await explain(config, snapshot, "u042", new Date("2026-11-20T09:00:00Z"));
+ * why.campaigns.find((c) => c.id === "welcome")?.summary;
+ */
+export async function explain(config: Config, snapshot: Snapshot, userId: string, now: Date): Promise<Explanation> {
+  const attributes = await snapshot.userAttributes(userId);
+  if (!attributes) throw await unknownUser(snapshot.connection, userId);
+  const plan = await evaluate(config, snapshot, now);
+  const conn = snapshot.connection;
+  const ctx: EntryContext = { now, columns: await userColumns(conn), segments: config.segments, timezone: config.settings.timezone };
+  const facts = await userFacts(conn, userId);
+  const campaigns: CampaignExplanation[] = [];
+  for (const campaign of config.campaigns.values()) campaigns.push(await explainCampaign(conn, campaign, config, ctx, plan, userId));
+  campaigns.sort((a, b) => VERDICT_ORDER.indexOf(a.verdict) - VERDICT_ORDER.indexOf(b.verdict) || a.id.localeCompare(b.id));
+  return { now: plan.now, userId, attributes, ...facts, campaigns, warnings: plan.warnings };
+}
+
+const VERDICT_ORDER: Verdict[] = ["sends_now", "held", "waiting", "branch_not_taken", "finished", "not_in_audience", "not_entered"];
+
+async function explainCampaign(
+  conn: DuckDBConnection, campaign: Campaign, config: Config, ctx: EntryContext, plan: Plan, userId: string,
+): Promise<CampaignExplanation> {
+  const user = sqlString(userId);
+  const sends = plan.sends.filter((s) => s.userId === userId && s.campaign === campaign.id);
+  const held = plan.held.filter((h) => h.userId === userId && h.campaign === campaign.id);
+  const entered = await strings(conn, `SELECT occurrence AS v FROM (${entrySql(campaign.entry, ctx)}) WHERE user_id = ${user} ORDER BY occurred_at`);
+  const audienceMatches = campaign.audience
+    ? (await strings(conn, `SELECT 'y' AS v FROM users u WHERE u.user_id = ${user} AND (${compileCondition(campaign.audience, ctx)})`)).length > 0
+    : null;
+  await conn.run(`CREATE OR REPLACE TEMP TABLE explain_occ AS SELECT * FROM (${occurrencesSql(campaign, ctx)}) WHERE user_id = ${user}`);
+  const occurrences = await strings(conn, "SELECT occurrence AS v FROM explain_occ ORDER BY occurred_at");
+  const history = await ledgerHistory(conn, campaign.id, userId);
+
+  const upcoming: UpcomingStep[] = [];
+  const branchesNotTaken: string[] = [];
+  for (const step of campaign.steps) {
+    const rows = (await conn.runAndReadAll(`SELECT occurrence, branch_taken, strftime(timezone('UTC', due), '%Y-%m-%dT%H:%M:%S') || 'Z' AS due, due > ${sqlInstant(ctx.now)} AS later
+      FROM (${stepSql(campaign, step, "explain_occ", config.settings, ctx, { upcoming: true })}) ORDER BY due`)).getRowObjects();
+    for (const r of rows) {
+      if (r.later === true) upcoming.push({ step: step.id, occurrence: String(r.occurrence), due: String(r.due) });
+      else if (r.branch_taken !== true) branchesNotTaken.push(step.id);
+    }
+  }
+
+  const base = { id: campaign.id, kind: campaign.kind, file: campaign.origin.file, entered, occurrences, audienceMatches, sends, held, history, upcoming, branchesNotTaken };
+  return { ...base, ...verdict(campaign, base) };
+}
+
+/** Picks the verdict from the facts, in order of what a person most needs to know. */
+function verdict(campaign: Campaign, f: Omit<CampaignExplanation, "verdict" | "summary">): { verdict: Verdict; summary: string } {
+  const sent = f.history.filter((h) => h.kind === "sent").length;
+  const steps = `${sent} email(s) sent so far`;
+  if (f.sends.length > 0) {
+    return { verdict: "sends_now", summary: `due now: ${f.sends.map((s) => `step "${s.step}"${s.variant ? ` (variant ${s.variant})` : ""}`).join(", ")}; ${steps}` };
+  }
+  if (f.held.length > 0) {
+    return { verdict: "held", summary: f.held.map((h) => `step "${h.step}" held back, ${h.status}: ${h.reason}`).join("; ") };
+  }
+  if (f.upcoming.length > 0) {
+    const next = f.upcoming[0]!;
+    return { verdict: "waiting", summary: `next: step "${next.step}" due ${next.due}; ${steps}` };
+  }
+  if (f.branchesNotTaken.length > 0) {
+    const step = campaign.steps.find((s) => s.id === f.branchesNotTaken[0]);
+    return { verdict: "branch_not_taken", summary: `step "${step?.id}" only follows "${step?.after}" when ${step?.when?.replaceAll("_", " ")}, which did not happen; ${steps}` };
+  }
+  if (f.occurrences.length > 0) return { verdict: "finished", summary: `every step is done for the latest occurrence; ${steps}` };
+  if (f.entered.length > 0 && f.audienceMatches === false) {
+    return { verdict: "not_in_audience", summary: `entered ${f.entered.length} time(s) but the audience (${campaign.origin.file} /audience) does not match` };
+  }
+  return { verdict: "not_entered", summary: `the entry never happened: ${describeEntry(campaign)}` };
+}
+
+function describeEntry(campaign: Campaign): string {
+  const e = campaign.entry;
+  switch (e.on) {
+    case "signup": return "the user has no signup time (created_at) up to now";
+    case "event": return `no "${e.event}" event${e.where ? " matching its properties" : ""} up to now`;
+    case "no_event": return `"${e.event}" was done within the window, or the window has not ended yet`;
+    case "attribute_date": return `"${e.attribute}" is empty, or its date + offset is still to come`;
+    case "inactive": return "the user has been active more recently than the inactivity period";
+    case "tag_assigned": return `the tag "${e.tag}" has not been assigned`;
+    case "score_reached": return `the score has not reached ${e.threshold}`;
+    case "engagement_changed": return `the engagement level has not changed to "${e.to}"`;
+    case "condition": return `the condition does not hold today (${campaign.origin.file} /entry)`;
+  }
+}
+
+/** The campaign's ledger lines for the user: sent, skipped, failed, and intents still pending. */
+async function ledgerHistory(conn: DuckDBConnection, campaign: string, userId: string): Promise<LedgerLine[]> {
+  const rows = (await conn.runAndReadAll(`WITH mine AS (
+      SELECT DISTINCT key, step, occurrence FROM ledger WHERE kind IN ('intent', 'skipped') AND user_id = ${sqlString(userId)} AND campaign = ${sqlString(campaign)})
+    SELECT m.step, m.occurrence, l.kind, strftime(timezone('UTC', l."at"), '%Y-%m-%dT%H:%M:%S') || 'Z' AS at, coalesce(l.reason, l.error) AS detail,
+      EXISTS (SELECT 1 FROM ledger d WHERE d.key = m.key AND d.kind IN ('sent', 'skipped', 'failed')) AS settled
+    FROM mine m JOIN ledger l ON l.key = m.key WHERE l.kind IN ('sent', 'skipped', 'failed', 'intent') ORDER BY l."at", l.kind`)).getRowObjects();
+  const out: LedgerLine[] = [];
+  for (const r of rows) {
+    if (r.kind === "intent" && r.settled === true) continue;
+    const kind = r.kind === "intent" ? "pending" : (String(r.kind) as LedgerLine["kind"]);
+    out.push({ step: String(r.step), kind, at: String(r.at), occurrence: String(r.occurrence), ...(r.detail ? { detail: String(r.detail) } : {}) });
+  }
+  return out;
+}
+
+async function userFacts(conn: DuckDBConnection, userId: string): Promise<Pick<Explanation, "score" | "band" | "level" | "tags" | "suppressed">> {
+  const user = sqlString(userId);
+  const score = (await conn.runAndReadAll(`SELECT score, band FROM user_scores WHERE user_id = ${user}`)).getRowObjects()[0];
+  const level = (await conn.runAndReadAll(`SELECT level FROM user_levels WHERE user_id = ${user}`)).getRowObjects()[0];
+  const tags = (await conn.runAndReadAll(`SELECT tag, strftime(timezone('UTC', min(assigned_at)), '%Y-%m-%dT%H:%M:%S') || 'Z' AS at
+    FROM user_tags WHERE user_id = ${user} GROUP BY tag ORDER BY min(assigned_at), tag`)).getRowObjects();
+  return {
+    score: score ? Math.round(Number(score.score) * 100) / 100 : null,
+    band: score ? (String(score.band) as ScoreBand) : null,
+    level: level ? (String(level.level) as EngagementLevel) : null,
+    tags: tags.map((t) => ({ tag: String(t.tag), assignedAt: String(t.at) })),
+    suppressed: await strings(conn, `SELECT DISTINCT reason AS v FROM suppressed WHERE user_id = ${user} ORDER BY 1`),
+  };
+}
+
+/** The error for a user id the snapshot does not hold, saying whether the row was set aside. */
+async function unknownUser(conn: DuckDBConnection, userId: string): Promise<NurtureError> {
+  const rejected = await strings(conn, `SELECT DISTINCT reason AS v FROM rejected_rows
+    WHERE tbl = 'users' AND json_extract_string(row_json, '$.user_id') = ${sqlString(userId)}`);
+  const hint = rejected.length
+    ? `its row was set aside as bad (${rejected.join("; ")}); fix the row in the users snapshot`
+    : "check the id (ids are case-sensitive) and that the users snapshot under data/snapshots/users/ contains it";
+  return new NurtureError("unknown-user", `no user "${userId}" in the snapshot`, {
+    problems: [{ code: "unknown-user", severity: "error", message: `no user "${userId}" in the snapshot`, hint }],
+  });
+}
+
+async function strings(conn: DuckDBConnection, sql: string): Promise<string[]> {
+  return (await conn.runAndReadAll(sql)).getRowObjects().map((r) => String(r.v));
+}
+
+async function userColumns(conn: DuckDBConnection): Promise<Set<string>> {
+  const reader = await conn.runAndReadAll("SELECT column_name FROM (DESCRIBE users)");
+  return new Set(reader.getRowObjects().map((r) => String(r.column_name)));
+}

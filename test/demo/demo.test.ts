@@ -1,0 +1,116 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.ts";
+import { openSnapshot } from "../../src/engine/data/snapshot.ts";
+import { tasklyUsers, runInstants } from "../../src/demo/index.ts";
+
+async function nurture(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+const NOW = "2026-11-20T08:00:00Z";
+const small = ["--users", "300", "--days", "40", "--replay-days", "6", "--now", NOW];
+
+let root: string;
+beforeAll(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), "nurture-demo-"));
+});
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+describe("the demo world", () => {
+  it("is the same for the same seed and different for another", () => {
+    const take = (seed: number) => [...tasklyUsers({ users: 50, days: 30, seed, now: new Date(NOW) })];
+    const a = take(1);
+    expect(take(1)).toEqual(a);
+    expect(take(2)).not.toEqual(a);
+  });
+
+  it("puts no event before the user's signup or after now", () => {
+    for (const { user, events } of tasklyUsers({ users: 200, days: 30, seed: 3, now: new Date(NOW) })) {
+      for (const e of events) {
+        expect(e.ts).toBeGreaterThanOrEqual(user.created_at);
+        expect(e.ts).toBeLessThanOrEqual(Date.parse(NOW));
+      }
+    }
+  });
+
+  it("replays the given UTC hours of the last days, oldest first, none after now", () => {
+    const at = runInstants(new Date("2026-11-20T10:00:00Z"), 2, [15, 8]).map((d) => d.toISOString());
+    expect(at).toEqual(["2026-11-19T08:00:00.000Z", "2026-11-19T15:00:00.000Z", "2026-11-20T08:00:00.000Z"]);
+  });
+});
+
+describe("nurture demo", () => {
+  let data: string;
+  let summary: {
+    users: number;
+    events: number;
+    replay: { runs: number; sent: number; sentByType: Record<string, number>; emailEvents: Record<string, number> };
+  };
+
+  beforeAll(async () => {
+    data = path.join(root, "data");
+    const r = await nurture("demo", "--data", data, ...small, "--json");
+    expect(r.err).not.toMatch(/Error:|at .*\.ts:\d+/);
+    expect(r.code).toBe(0);
+    summary = JSON.parse(r.out);
+  });
+
+  it("writes users, events and a ledger that the snapshot loader reads without bad rows", async () => {
+    expect(summary.users).toBe(300);
+    const snapshot = await openSnapshot(data);
+    try {
+      expect(await snapshot.badRows()).toEqual([]);
+      const n = async (sql: string) => Number((await snapshot.connection.runAndReadAll(sql)).getRowObjects()[0]!.n);
+      expect(await n("SELECT count(*) AS n FROM users")).toBe(300);
+      expect(await n("SELECT count(*) AS n FROM events")).toBe(summary.events);
+      // Every sent key in the ledger has its intent, and every email event joins back to a sent key.
+      expect(await n("SELECT count(*) AS n FROM ledger WHERE kind = 'sent'")).toBe(summary.replay.sent);
+      expect(await n(`SELECT count(*) AS n FROM ledger s WHERE s.kind = 'sent'
+        AND NOT EXISTS (SELECT 1 FROM ledger i WHERE i.kind = 'intent' AND i.key = s.key)`)).toBe(0);
+      expect(await n(`SELECT count(*) AS n FROM events e WHERE e.event LIKE 'email.%'
+        AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.kind = 'sent' AND l.key = json_extract_string(e.properties, '$.key'))`)).toBe(0);
+      // No key is sent twice across the replayed runs.
+      expect(await n("SELECT count(*) AS n FROM (SELECT key FROM ledger WHERE kind = 'sent' GROUP BY key HAVING count(*) > 1)")).toBe(0);
+    } finally {
+      snapshot.close();
+    }
+  });
+
+  it("replays every run and produces sends and the email events they cause", () => {
+    // Six days at 08:00 and 15:00, but the last day's 15:00 is after --now (08:00).
+    expect(summary.replay.runs).toBe(11);
+    expect(summary.replay.sent).toBeGreaterThan(0);
+    expect(summary.replay.emailEvents["email.sent"]).toBe(summary.replay.sent);
+    expect(summary.replay.emailEvents["email.delivered"]).toBeGreaterThan(0);
+    expect(summary.replay.emailEvents["email.opened"]).toBeGreaterThan(0);
+  });
+
+  it("makes the same data again for the same seed", async () => {
+    const again = path.join(root, "again");
+    const r = await nurture("demo", "--data", again, ...small, "--json");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ users: summary.users, events: summary.events, replay: { sent: summary.replay.sent } });
+  });
+
+  it("refuses to replace data it did not make, and says how to proceed", async () => {
+    const foreign = path.join(root, "foreign");
+    fs.mkdirSync(path.join(foreign, "ledger"), { recursive: true });
+    fs.writeFileSync(path.join(foreign, "ledger", "20261101T000000Z-real.ndjson"), "{}\n");
+    const r = await nurture("demo", "--data", foreign, ...small);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/--force|--data/);
+    expect(fs.readFileSync(path.join(foreign, "ledger", "20261101T000000Z-real.ndjson"), "utf8")).toBe("{}\n");
+  });
+
+  it("rejects a replay longer than the period as a usage error", async () => {
+    const r = await nurture("demo", "--data", path.join(root, "x"), "--users", "10", "--days", "3", "--replay-days", "5");
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--replay-days/);
+  });
+});
