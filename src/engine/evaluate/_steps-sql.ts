@@ -2,10 +2,13 @@
  * One set-based query per campaign step: every (user, occurrence) whose step moment has
  * come, with the facts the plan needs to decide (sent already? branch taken? goal reached?
  * exited? suppressed? no email?). Decisions that depend on the rows chosen together
- * (frequency caps) are made afterwards over this small result.
+ * (frequency caps) are made afterwards over this small result. The step queries join only
+ * small per-evaluation tables (occurrences, sent keys, first opens and clicks per key), so
+ * adding steps does not add scans of the events.
  */
+import type { DuckDBConnection } from "@duckdb/node-api";
 import type { BranchOn, Campaign, Settings, Step } from "../config/types.ts";
-import { compileCondition, whereSql, type CompileContext } from "../sql/conditions.ts";
+import { whereSql, type CompileContext } from "../sql/conditions.ts";
 import { sqlInstant, sqlInterval, sqlString } from "../sql/literals.ts";
 
 /** SQL for the message key of (user, campaign, step, occurrence); equals `messageKey()`. */
@@ -21,13 +24,34 @@ function windowed(moment: string, tz: string, settings: Settings): string {
   return `timezone(${tz}, CASE WHEN ${minute} < ${start} THEN ${open(0)} WHEN ${minute} >= ${end} THEN ${open(1)} ELSE ${local} END)`;
 }
 
-/** Whether the `after` step's email (key `prev`, sent at `sentAt`) shows the behaviour by `by`. */
-function branchSql(when: BranchOn, prev: string, sentAt: string, by: string, campaign: Campaign, settings: Settings): string {
-  const saw = (event: string, extra = ""): string => `EXISTS (SELECT 1 FROM events x WHERE x.user_id = c.user_id AND x.event = ${sqlString(event)}
-    AND json_extract_string(x.properties, '$.key') = ${prev} AND x.ts <= ${by}${extra})`;
-  // Privacy-proxy (machine) opens land within seconds of delivery: they do not count as opens.
-  const opened = `(${saw("email.opened", ` AND x.ts > ${sentAt} + ${sqlInterval(settings.machineOpenMs)}`)} OR ${saw("email.clicked")})`;
-  const clicked = saw("email.clicked");
+/**
+ * Tables every step query joins instead of rescanning the ledger and the events; built
+ * once per evaluation, as of `now`:
+ *   sent_keys(key, sent_at)               first `sent` record of each key
+ *   done_keys(key)                        keys sent or skipped: never planned again
+ *   message_events(key, user_id, opened_at, clicked_at)
+ *                                         first human open (later than the machine-open
+ *                                         window after sending) and first click per key
+ */
+export async function buildStepTables(conn: DuckDBConnection, settings: Settings): Promise<void> {
+  await conn.run(`CREATE OR REPLACE TEMP TABLE sent_keys AS SELECT key, min("at") AS sent_at FROM ledger WHERE kind = 'sent' GROUP BY key`);
+  await conn.run("CREATE OR REPLACE TEMP TABLE done_keys AS SELECT DISTINCT key FROM ledger WHERE kind IN ('sent', 'skipped')");
+  await conn.run(`CREATE OR REPLACE TEMP TABLE message_events AS
+    SELECT s.key, e.user_id,
+      min(e.ts) FILTER (WHERE e.event = 'email.opened' AND e.ts > s.sent_at + ${sqlInterval(settings.machineOpenMs)}) AS opened_at,
+      min(e.ts) FILTER (WHERE e.event = 'email.clicked') AS clicked_at
+    FROM (SELECT user_id, event, ts, json_extract_string(properties, '$.key') AS key FROM events
+          WHERE event IN ('email.opened', 'email.clicked')) e
+    JOIN sent_keys s ON s.key = e.key
+    GROUP BY s.key, e.user_id`);
+}
+
+/** Whether the `after` step's email (row `m` of message_events, sent at `sentAt`) shows the behaviour by `by`. */
+function branchSql(when: BranchOn, sentAt: string, by: string, campaign: Campaign): string {
+  const seen = (at: string): string => `coalesce(${at} <= ${by}, false)`;
+  // Privacy-proxy (machine) opens land within seconds of delivery: message_events leaves them out.
+  const opened = `(${seen("m.opened_at")} OR ${seen("m.clicked_at")})`;
+  const clicked = seen("m.clicked_at");
   const goal = campaign.goal;
   const converted = goal
     ? `EXISTS (SELECT 1 FROM events g WHERE g.user_id = c.user_id AND g.event = ${sqlString(goal.event)} AND g.ts > ${sentAt}
@@ -45,35 +69,39 @@ function branchSql(when: BranchOn, prev: string, sentAt: string, by: string, cam
 }
 
 /**
- * Candidate rows of one step: user_id, occurrence, key, due, and flags. `occurrences` is the
- * table holding the campaign's occurrences (after audience and re-entry). With `upcoming`,
- * rows whose moment is still to come are included too (explain shows when they will be due).
+ * Candidate rows of one step: user_id, occurrence, key, due, and flags. `occurrences` is a
+ * table made by `occurrenceTableSql` (occurrences with goal_reached and exited). Reads the
+ * tables of `buildStepTables`. With `upcoming`, rows whose moment is still to come are
+ * included too (explain shows when they will be due).
  */
 export function stepSql(
   campaign: Campaign, step: Step, occurrences: string, settings: Settings, ctx: CompileContext, options: { upcoming?: boolean } = {},
 ): string {
   const now = sqlInstant(ctx.now);
   const tz = `coalesce(nullif(u.timezone, ''), ${sqlString(settings.timezone)})`;
-  const sentOf = (k: string): string => `(SELECT min(l."at") FROM ledger l WHERE l.kind = 'sent' AND l.key = ${k})`;
-  const prevKey = step.after ? keySql("o.user_id", campaign.id, step.after, "o.occurrence") : "NULL";
-  const base = step.after ? sentOf(prevKey) : "o.occurred_at";
+  const prevKey = step.after ? keySql("o.user_id", campaign.id, step.after, "o.occurrence") : "CAST(NULL AS VARCHAR)";
+  const base = step.after ? "p.sent_at" : "k.occurred_at";
   // The branch is judged on what the user had done with the previous email by this step's due moment.
-  const branch = step.when && step.after ? branchSql(step.when, "c.prev_key", "c.base", "c.due", campaign, settings) : "true";
-  const goal = campaign.goal && step.when !== "converted"
-    ? `EXISTS (SELECT 1 FROM events g WHERE g.user_id = c.user_id AND g.event = ${sqlString(campaign.goal.event)}
-        AND g.ts >= c.occurred_at AND g.ts <= ${now}${whereSql(campaign.goal.where, "g")})`
-    : "false";
-  const exited = campaign.exit ? `c.user_id IN (SELECT u.user_id FROM users u WHERE ${compileCondition(campaign.exit, ctx)})` : "false";
+  const branch = step.when && step.after ? branchSql(step.when, "c.base", "c.due", campaign) : "true";
+  // A step that waits for the conversion is not stopped by it.
+  const goal = campaign.goal && step.when !== "converted" ? "c.goal_reached" : "false";
   const local = `timezone(c.tz, ${now})`;
   const inWindow = `(hour(${local}) * 60 + minute(${local})) BETWEEN ${settings.sendWindow.startMinute} AND ${settings.sendWindow.endMinute - 1}`;
-  return `SELECT c.user_id, c.occurrence, c.occurred_at, c.key, c.due,
-      ${branch} AS branch_taken, ${goal} AS goal_reached, ${exited} AS exited, ${inWindow} AS in_window, c.no_email
-    FROM (
-      SELECT o.user_id, o.occurrence, o.occurred_at, ${keySql("o.user_id", campaign.id, step.id, "o.occurrence")} AS key,
-        ${prevKey} AS prev_key, ${base} AS base, ${windowed(`${base} + ${sqlInterval(step.waitMs)}`, tz, settings)} AS due, ${tz} AS tz,
-        nullif(trim(u.email), '') IS NULL AS no_email
-      FROM ${occurrences} o JOIN users u ON u.user_id = o.user_id
-    ) c
-    WHERE c.base IS NOT NULL${options.upcoming ? "" : ` AND c.due <= ${now}`}
-      AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.key = c.key AND l.kind IN ('sent', 'skipped'))`;
+  // Keys already sent or skipped leave first, so the costly time-zone arithmetic only
+  // runs for the few rows still open.
+  return `WITH k AS (
+      SELECT o.user_id, o.occurrence, o.occurred_at, o.goal_reached, o.exited,
+        ${keySql("o.user_id", campaign.id, step.id, "o.occurrence")} AS key, ${prevKey} AS prev_key
+      FROM ${occurrences} o
+    ), todo AS (
+      SELECT k.*, ${tz} AS tz, nullif(trim(u.email), '') IS NULL AS no_email, ${base} AS base
+      FROM k JOIN users u ON u.user_id = k.user_id${step.after ? " LEFT JOIN sent_keys p ON p.key = k.prev_key" : ""}
+      WHERE NOT EXISTS (SELECT 1 FROM done_keys d WHERE d.key = k.key)
+    ), c AS (
+      SELECT todo.*, ${windowed(`base + ${sqlInterval(step.waitMs)}`, "tz", settings)} AS due FROM todo WHERE base IS NOT NULL
+    )
+    SELECT c.user_id, c.occurrence, c.occurred_at, c.key, c.due,
+      ${branch} AS branch_taken, ${goal} AS goal_reached, c.exited, ${inWindow} AS in_window, c.no_email
+    FROM c LEFT JOIN message_events m ON m.key = c.prev_key AND m.user_id = c.user_id
+    ${options.upcoming ? "" : `WHERE c.due <= ${now}`}`;
 }

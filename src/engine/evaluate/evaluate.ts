@@ -2,7 +2,8 @@
  * evaluate(): everything due now and everything held back, with the reason, as a Plan.
  *
  * Set-based: per campaign, one query builds its occurrences (entry → audience →
- * re-entry) and one query per step finds the rows whose moment has come. Only the rows that
+ * re-entry, with goal and exit facts) and one query per step finds the rows whose moment
+ * has come, joining small tables built once (sent keys, first opens and clicks per key). Only the rows that
  * are due are then looked at in JavaScript, for the decisions that depend on each other
  * (frequency caps, which admit rows in priority order).
  */
@@ -10,11 +11,12 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Campaign, Condition, Config, MessageType } from "../config/types.ts";
 import { isMarketing } from "../config/types.ts";
 import type { Snapshot } from "../data/snapshot.ts";
-import { compileCondition, type CompileContext } from "../sql/conditions.ts";
-import { entrySql, tagRuleSql, type EntryContext } from "../sql/entries.ts";
+import type { CompileContext } from "../sql/conditions.ts";
+import { tagRuleSql, type EntryContext } from "../sql/entries.ts";
 import { sqlInstant, sqlInterval } from "../sql/literals.ts";
 import { applyCaps, type CapCandidate } from "./_caps.ts";
-import { stepSql } from "./_steps-sql.ts";
+import { occurrenceTableSql } from "./_occurrences.ts";
+import { buildStepTables, stepSql } from "./_steps-sql.ts";
 import { chooseVariant } from "./key.ts";
 import type { HeldBack, HeldStatus, Plan, PlannedSend, SendIdentity } from "./types.ts";
 
@@ -27,6 +29,7 @@ export async function evaluate(config: Config, snapshot: Snapshot, now: Date): P
   const ctx: EntryContext = { now, columns: await userColumns(conn), segments: config.segments, timezone: config.settings.timezone };
   const warnings: string[] = [];
   await buildDerivedTables(conn, config, ctx, warnings);
+  await buildStepTables(conn, config.settings);
 
   const candidates: CapCandidate[] = [];
   const held: HeldBack[] = [];
@@ -65,7 +68,7 @@ interface CandidateRow {
 
 /** Every due row of one campaign, across its steps, with the facts needed to decide. */
 async function campaignRows(conn: DuckDBConnection, campaign: Campaign, config: Config, ctx: EntryContext): Promise<CandidateRow[]> {
-  await conn.run(`CREATE OR REPLACE TEMP TABLE occ AS ${occurrencesSql(campaign, ctx)}`);
+  await conn.run(`CREATE OR REPLACE TEMP TABLE occ AS ${occurrenceTableSql(campaign, ctx)}`);
   const out: CandidateRow[] = [];
   for (const step of campaign.steps) {
     const reader = await conn.runAndReadAll(`SELECT s.*, strftime(timezone('UTC', s.due), '%Y-%m-%dT%H:%M:%S.%g') || 'Z' AS due_iso,
@@ -91,17 +94,6 @@ async function campaignRows(conn: DuckDBConnection, campaign: Campaign, config: 
     }
   }
   return out;
-}
-
-/** Occurrences after the audience filter and the re-entry policy (explain reads them too). */
-export function occurrencesSql(campaign: Campaign, ctx: EntryContext): string {
-  const audience = campaign.audience ? ` WHERE user_id IN (SELECT u.user_id FROM users u WHERE ${compileCondition(campaign.audience, ctx)})` : "";
-  const raw = `SELECT * FROM (${entrySql(campaign.entry, ctx)})${audience}`;
-  const r = campaign.reentry;
-  if (r.policy === "always") return raw;
-  if (r.policy === "never") return `SELECT * FROM (${raw}) QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY occurred_at, occurrence) = 1`;
-  return `SELECT * FROM (${raw}) QUALIFY coalesce(occurred_at - lag(occurred_at) OVER (PARTITION BY user_id ORDER BY occurred_at, occurrence)
-    >= ${sqlInterval(r.cooldownMs)}, true)`;
 }
 
 /** The first reason (in order of precedence) a due row must not be sent now, if any. */

@@ -14,7 +14,8 @@ import { NurtureError } from "../errors.ts";
 import { compileCondition } from "../sql/conditions.ts";
 import { entrySql, type EntryContext } from "../sql/entries.ts";
 import { sqlInstant, sqlString } from "../sql/literals.ts";
-import { evaluate, occurrencesSql } from "../evaluate/evaluate.ts";
+import { evaluate } from "../evaluate/evaluate.ts";
+import { occurrenceTableSql } from "../evaluate/_occurrences.ts";
 import { stepSql } from "../evaluate/_steps-sql.ts";
 import type { HeldBack, PlannedSend, Plan } from "../evaluate/types.ts";
 
@@ -110,7 +111,7 @@ async function explainCampaign(
   const audienceMatches = campaign.audience
     ? (await strings(conn, `SELECT 'y' AS v FROM users u WHERE u.user_id = ${user} AND (${compileCondition(campaign.audience, ctx)})`)).length > 0
     : null;
-  await conn.run(`CREATE OR REPLACE TEMP TABLE explain_occ AS SELECT * FROM (${occurrencesSql(campaign, ctx)}) WHERE user_id = ${user}`);
+  await conn.run(`CREATE OR REPLACE TEMP TABLE explain_occ AS SELECT * FROM (${occurrenceTableSql(campaign, ctx)}) WHERE user_id = ${user}`);
   const occurrences = await strings(conn, "SELECT occurrence AS v FROM explain_occ ORDER BY occurred_at");
   const history = await ledgerHistory(conn, campaign.id, userId);
 
