@@ -68,6 +68,20 @@ describe("evaluate", () => {
     expect(p.sends[0]!.key).toBe(keyOf("hello"));
   });
 
+  it("uses the settings' time zone for a user whose zone is unknown, instead of failing the run", async () => {
+    // The fixture's default zone is Europe/Berlin: the same moment as for a Berlin user.
+    const p = await plan(withCampaigns(campaign()), { users: [{ ...ANN, timezone: "Mars/Olympus_Mons" }] }, "2026-11-20T08:30:00Z");
+    expect(p.sends.map((s) => [s.userId, s.dueAt])).toEqual([["ann", "2026-11-20T08:00:00.000Z"]]);
+  });
+
+  it("opens the send window in the user's own zone", async () => {
+    // Signed up 02:00 UTC = 21:00 the day before in New York; the window opens 09:00 New York = 14:00 UTC.
+    const early = await plan(withCampaigns(campaign()), { users: [{ ...ANN, timezone: "America/New_York" }] }, "2026-11-20T13:59:00Z");
+    expect(early.sends).toEqual([]);
+    const open = await plan(withCampaigns(campaign()), { users: [{ ...ANN, timezone: "America/New_York" }] }, "2026-11-20T14:00:00Z");
+    expect(open.sends.map((s) => s.dueAt)).toEqual(["2026-11-20T14:00:00.000Z"]);
+  });
+
   it("plans nothing before the moment has come", async () => {
     const p = await plan(withCampaigns(campaign()), {}, "2026-11-20T07:59:00Z");
     expect(p.sends).toEqual([]);

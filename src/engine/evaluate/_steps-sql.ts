@@ -10,18 +10,29 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { BranchOn, Campaign, Settings, Step } from "../config/types.ts";
 import { whereSql, type CompileContext } from "../sql/conditions.ts";
 import { sqlInstant, sqlInterval, sqlString } from "../sql/literals.ts";
+import { convertSql, userZoneSql } from "../sql/zones.ts";
 
 /** SQL for the message key of (user, campaign, step, occurrence); equals `messageKey()`. */
 export const keySql = (user: string, campaign: string, step: string, occurrence: string): string =>
   `sha256(${user} || chr(0) || ${sqlString(campaign)} || chr(0) || ${sqlString(step)} || chr(0) || ${occurrence})[1:32]`;
 
-/** Moves a moment forward to the next opening of the user's local send window. */
-function windowed(moment: string, tz: string, settings: Settings): string {
+/** Moves a local time forward to the next opening of the send window (still local time). */
+function windowedLocal(local: string, settings: Settings): string {
   const { startMinute: start, endMinute: end } = settings.sendWindow;
-  const local = `timezone(${tz}, ${moment})`;
   const minute = `(hour(${local}) * 60 + minute(${local}))`;
   const open = (days: number): string => `date_trunc('day', ${local}) + INTERVAL ${days} DAY + INTERVAL ${start} MINUTE`;
-  return `timezone(${tz}, CASE WHEN ${minute} < ${start} THEN ${open(0)} WHEN ${minute} >= ${end} THEN ${open(1)} ELSE ${local} END)`;
+  return `CASE WHEN ${minute} < ${start} THEN ${open(0)} WHEN ${minute} >= ${end} THEN ${open(1)} ELSE ${local} END`;
+}
+
+/** Whether `now` is inside the send window in zone `tz`: a constant list when the zones are known. */
+function inWindowSql(tz: string, settings: Settings, ctx: CompileContext): string {
+  const { startMinute: start, endMinute: end } = settings.sendWindow;
+  if (ctx.zones) {
+    const open = [...ctx.zones.now].filter(([, f]) => f.minute >= start && f.minute < end).map(([z]) => sqlString(z));
+    return open.length ? `${tz} IN (${open.join(", ")})` : "false";
+  }
+  const local = `timezone(${tz}, ${sqlInstant(ctx.now)})`;
+  return `(hour(${local}) * 60 + minute(${local})) BETWEEN ${start} AND ${end - 1}`;
 }
 
 /**
@@ -78,15 +89,15 @@ export function stepSql(
   campaign: Campaign, step: Step, occurrences: string, settings: Settings, ctx: CompileContext, options: { upcoming?: boolean } = {},
 ): string {
   const now = sqlInstant(ctx.now);
-  const tz = `coalesce(nullif(u.timezone, ''), ${sqlString(settings.timezone)})`;
+  const tz = userZoneSql("u.timezone", ctx.zones, settings.timezone);
   const prevKey = step.after ? keySql("o.user_id", campaign.id, step.after, "o.occurrence") : "CAST(NULL AS VARCHAR)";
   const base = step.after ? "p.sent_at" : "k.occurred_at";
   // The branch is judged on what the user had done with the previous email by this step's due moment.
   const branch = step.when && step.after ? branchSql(step.when, "c.base", "c.due", campaign) : "true";
   // A step that waits for the conversion is not stopped by it.
   const goal = campaign.goal && step.when !== "converted" ? "c.goal_reached" : "false";
-  const local = `timezone(c.tz, ${now})`;
-  const inWindow = `(hour(${local}) * 60 + minute(${local})) BETWEEN ${settings.sendWindow.startMinute} AND ${settings.sendWindow.endMinute - 1}`;
+  const inWindow = inWindowSql("c.tz", settings, ctx);
+  const raw = `base + ${sqlInterval(step.waitMs)}`;
   // Keys already sent or skipped leave first, so the costly time-zone arithmetic only
   // runs for the few rows still open.
   return `WITH k AS (
@@ -97,8 +108,12 @@ export function stepSql(
       SELECT k.*, ${tz} AS tz, nullif(trim(u.email), '') IS NULL AS no_email, ${base} AS base
       FROM k JOIN users u ON u.user_id = k.user_id${step.after ? " LEFT JOIN sent_keys p ON p.key = k.prev_key" : ""}
       WHERE NOT EXISTS (SELECT 1 FROM done_keys d WHERE d.key = k.key)
+    ), l AS (
+      -- The window only ever moves a moment later, so a raw moment after now cannot be due.
+      SELECT todo.*, ${convertSql("tz", raw, ctx.zones)} AS local_raw FROM todo
+      WHERE base IS NOT NULL${options.upcoming ? "" : ` AND ${raw} <= ${now}`}
     ), c AS (
-      SELECT todo.*, ${windowed(`base + ${sqlInterval(step.waitMs)}`, "tz", settings)} AS due FROM todo WHERE base IS NOT NULL
+      SELECT l.*, ${convertSql("tz", windowedLocal("local_raw", settings), ctx.zones)} AS due FROM l
     )
     SELECT c.user_id, c.occurrence, c.occurred_at, c.key, c.due,
       ${branch} AS branch_taken, ${goal} AS goal_reached, c.exited, ${inWindow} AS in_window, c.no_email

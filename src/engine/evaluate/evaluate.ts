@@ -14,6 +14,7 @@ import type { Snapshot } from "../data/snapshot.ts";
 import type { CompileContext } from "../sql/conditions.ts";
 import { tagRuleSql, type EntryContext } from "../sql/entries.ts";
 import { sqlInstant, sqlInterval } from "../sql/literals.ts";
+import { loadZones } from "../sql/zones.ts";
 import { applyCaps, type CapCandidate } from "./_caps.ts";
 import { occurrenceTableSql } from "./_occurrences.ts";
 import { buildStepTables, stepSql } from "./_steps-sql.ts";
@@ -26,7 +27,10 @@ const UNSUPPORTED_ENTRIES = new Set(["score_reached", "engagement_changed"]);
 /** Computes the plan as of `now`. Reads only; writes nothing but temporary tables. */
 export async function evaluate(config: Config, snapshot: Snapshot, now: Date): Promise<Plan> {
   const conn = snapshot.connection;
-  const ctx: EntryContext = { now, columns: await userColumns(conn), segments: config.segments, timezone: config.settings.timezone };
+  const ctx: EntryContext = {
+    now, columns: await userColumns(conn), segments: config.segments, timezone: config.settings.timezone,
+    zones: await loadZones(conn, config.settings.timezone, now),
+  };
   const warnings: string[] = [];
   await buildDerivedTables(conn, config, ctx, warnings);
   await buildStepTables(conn, config.settings);

@@ -14,6 +14,7 @@ import { NurtureError } from "../errors.ts";
 import { compileCondition } from "../sql/conditions.ts";
 import { entrySql, type EntryContext } from "../sql/entries.ts";
 import { sqlInstant, sqlString } from "../sql/literals.ts";
+import { loadZones } from "../sql/zones.ts";
 import { evaluate } from "../evaluate/evaluate.ts";
 import { occurrenceTableSql } from "../evaluate/_occurrences.ts";
 import { stepSql } from "../evaluate/_steps-sql.ts";
@@ -91,7 +92,10 @@ export async function explain(config: Config, snapshot: Snapshot, userId: string
   if (!attributes) throw await unknownUser(snapshot.connection, userId);
   const plan = await evaluate(config, snapshot, now);
   const conn = snapshot.connection;
-  const ctx: EntryContext = { now, columns: await userColumns(conn), segments: config.segments, timezone: config.settings.timezone };
+  const ctx: EntryContext = {
+    now, columns: await userColumns(conn), segments: config.segments, timezone: config.settings.timezone,
+    zones: await loadZones(conn, config.settings.timezone, now),
+  };
   const facts = await userFacts(conn, userId);
   const campaigns: CampaignExplanation[] = [];
   for (const campaign of config.campaigns.values()) campaigns.push(await explainCampaign(conn, campaign, config, ctx, plan, userId));

@@ -12,6 +12,7 @@
  */
 import type { Anchor, Condition, PropertyMatch, Segment } from "../config/types.ts";
 import { sqlIdent as ident, sqlInstant, sqlInterval, sqlString } from "./literals.ts";
+import type { Zones } from "./zones.ts";
 
 export interface CompileContext {
   /** The evaluation instant. */
@@ -20,6 +21,8 @@ export interface CompileContext {
   columns: ReadonlySet<string>;
   /** Segments by id, for `{ segment }` references (checked for cycles by validate). */
   segments: ReadonlyMap<string, Segment>;
+  /** The users' time zones, when read (see zones.ts): makes local-time arithmetic fast and safe. */
+  zones?: Zones;
 }
 
 /** Events that are not the user's own product activity. */

@@ -11,6 +11,7 @@
 import type { Entry, TagRule } from "../config/types.ts";
 import { compileCondition, whereSql, type CompileContext } from "./conditions.ts";
 import { sqlIdent, sqlInstant, sqlInterval, sqlString } from "./literals.ts";
+import { nowFactSql, userZoneSql } from "./zones.ts";
 
 export interface EntryContext extends CompileContext {
   /** Settings' default time zone, for users without one. */
@@ -61,9 +62,11 @@ export function entrySql(entry: Entry, ctx: EntryContext): string {
       return select("t.user_id", "t.assigned_at", `FROM user_tags t WHERE t.tag = ${sqlString(entry.tag)} AND t.assigned_at <= ${now}`);
     case "condition": {
       // One occurrence per local calendar day on which the condition holds; re-entry spaces them.
-      const tz = `coalesce(nullif(u.timezone, ''), ${sqlString(ctx.timezone)})`;
-      const day = `strftime(timezone(${tz}, ${now}), '%Y-%m-%d')`;
-      return `SELECT u.user_id, timezone(${tz}, date_trunc('day', timezone(${tz}, ${now}))) AS occurred_at, ${day} AS occurrence
+      const tz = userZoneSql("u.timezone", ctx.zones, ctx.timezone);
+      const zones = ctx.zones;
+      const day = zones ? nowFactSql(tz, zones, (f) => sqlString(f.date)) : `strftime(timezone(${tz}, ${now}), '%Y-%m-%d')`;
+      const start = zones ? nowFactSql(tz, zones, (f) => `TIMESTAMPTZ '${f.dayStart}'`) : `timezone(${tz}, date_trunc('day', timezone(${tz}, ${now})))`;
+      return `SELECT u.user_id, ${start} AS occurred_at, ${day} AS occurrence
         FROM users u WHERE ${compileCondition(entry.condition, ctx)}`;
     }
     case "score_reached":
