@@ -56,7 +56,7 @@ export interface DemoSummary {
  *
  * @example
  * await runDemo({ configDir: "config", dataDir: "data", users: 20_000, days: 120, seed: 1,
- *   now: new Date(DEMO_NOW), replayDays: 90, runHours: [8, 15], format: "parquet", force: false,
+ *   now: new Date(DEMO_NOW), replayDays: 60, runHours: [0, 8, 17], format: "parquet", force: false,
  *   evaluate, log: console.log });
  */
 export async function runDemo(o: DemoOptions): Promise<DemoSummary> {

@@ -13,7 +13,7 @@ function count(options: Record<string, unknown>, name: string, min: number, max:
 function runHours(raw: string): number[] {
   const hours = raw.split(",").map((h) => h.trim());
   if (hours.length === 0 || hours.some((h) => !/^\d{1,2}$/.test(h) || Number(h) > 23)) {
-    throw usageError(`--run-hours "${raw}" must list UTC hours 0–23 separated by commas, e.g. 8,15`);
+    throw usageError(`--run-hours "${raw}" must list UTC hours 0–23 separated by commas, e.g. 0,8,17`);
   }
   return [...new Set(hours.map(Number))];
 }
@@ -43,8 +43,9 @@ export const demoCommand: CommandSpec = {
     cmd
       .option("--users <n>", "number of users", "20000")
       .option("--days <n>", "length of the generated period in days", "120")
-      .option("--replay-days <n>", "days of nightly runs to replay at the end of the period (0 = data only)", "90")
-      .option("--run-hours <list>", "UTC hours of the runs on each replayed day", "8,15")
+      .option("--replay-days <n>", "days of nightly runs to replay at the end of the period (0 = data only)", "60")
+      // Three runs a day meet every demo user's local 09:00–18:00 window, Los Angeles to Sydney.
+      .option("--run-hours <list>", "UTC hours of the runs on each replayed day", "0,8,17")
       .option("--seed <n>", "random seed: the same seed makes the same data", "1")
       .option("--format <format>", "snapshot file format: parquet, csv or ndjson", "parquet")
       .option("--force", "replace a data directory that nurture demo did not make");
