@@ -14,3 +14,6 @@ export type { Plan, PlannedSend, HeldBack } from "./evaluate/types.ts";
 export { messageKey, chooseVariant } from "./evaluate/key.ts";
 export { evaluate } from "./evaluate/evaluate.ts";
 export { explain, type Explanation, type CampaignExplanation } from "./explain/explain.ts";
+export { signUnsubscribeToken, verifyUnsubscribeToken, unsubscribeUrl } from "./send/unsubscribe.ts";
+export { decodeTagValue, encodeTagValue } from "./send/tags.ts";
+export { runSends, summarize, resendTransport, outboxTransport, type SendReport, type SendSummary, type Transport } from "./send/index.ts";

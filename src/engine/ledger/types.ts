@@ -49,6 +49,8 @@ export interface SentRecord extends Base {
   /** Provider message id (Resend id, outbox file name, or `sim-…` in the demo). */
   provider_id: string;
   transport: "resend" | "outbox" | "simulated";
+  /** The batch whose request delivered it (absent in records written by the demo). */
+  batch?: string;
 }
 
 export interface FailedRecord extends Base {
@@ -57,6 +59,8 @@ export interface FailedRecord extends Base {
   error: string;
   /** False for validation errors that retrying cannot fix. */
   retryable: boolean;
+  /** The batch whose request failed; a retryable failure leaves that batch to be replayed. */
+  batch?: string;
 }
 
 /** A due step that was deliberately not sent and never will be (e.g. too late). */

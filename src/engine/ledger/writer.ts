@@ -1,0 +1,66 @@
+/**
+ * Appends ledger records to this run's NDJSON file, durably: each call is one write of
+ * whole lines followed by fsync, so a process killed at any moment leaves only complete
+ * records behind, and a record that `append` returned from is on disk.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import type { LedgerRecord } from "./types.ts";
+
+/** `2026-11-20T08:00:00.000Z` → `20261120T080000Z`, the prefix of a ledger file name. */
+export const compactIso = (at: Date): string => at.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}Z$/, "Z");
+
+/** The ledger file of a run: `<UTC start, compact ISO>-<run id>.ndjson`. */
+export const ledgerFileName = (startedAt: Date, run: string): string => `${compactIso(startedAt)}-${run}.ndjson`;
+
+export interface LedgerWriter {
+  /** Absolute path of the run's file (it exists once something was appended). */
+  readonly file: string;
+  /** Writes the records as whole lines in one write, then fsyncs. Nothing to write is a no-op. */
+  append(records: readonly LedgerRecord[]): void;
+  close(): void;
+}
+
+/**
+ * A writer for one run's ledger file under `ledgerDir`. The file (and the directory) are
+ * created on the first append, so a run that records nothing leaves no file.
+ *
+ * @example
+ * const ledger = openLedgerWriter("data/ledger", new Date(), "r1");
+ * ledger.append([{ kind: "sent", at, run: "r1", key, provider_id: id, transport: "resend" }]);
+ * ledger.close();
+ */
+export function openLedgerWriter(ledgerDir: string, startedAt: Date, run: string): LedgerWriter {
+  const file = path.resolve(ledgerDir, ledgerFileName(startedAt, run));
+  let fd: number | undefined;
+  return {
+    file,
+    append(records) {
+      if (records.length === 0) return;
+      if (fd === undefined) {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fd = fs.openSync(file, "a");
+        syncDirectory(path.dirname(file));
+      }
+      fs.writeSync(fd, records.map((r) => `${JSON.stringify(r)}\n`).join(""));
+      fs.fsyncSync(fd);
+    },
+    close() {
+      if (fd !== undefined) fs.closeSync(fd);
+      fd = undefined;
+    },
+  };
+}
+
+/** Makes a new directory entry durable (a no-op where directories cannot be opened). */
+export function syncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, "r");
+    fs.fsyncSync(fd);
+  } catch {
+    // Some platforms cannot fsync a directory; the file's own fsync still holds its data.
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
