@@ -17,3 +17,7 @@ export { explain, type Explanation, type CampaignExplanation } from "./explain/e
 export { signUnsubscribeToken, verifyUnsubscribeToken, unsubscribeUrl } from "./send/unsubscribe.ts";
 export { decodeTagValue, encodeTagValue } from "./send/tags.ts";
 export { runSends, summarize, resendTransport, outboxTransport, type SendReport, type SendSummary, type Transport } from "./send/index.ts";
+export { impactDiff, type ImpactDiff, type DiffOptions } from "./impact/diff.ts";
+export { diffMarkdown } from "./impact/diff-markdown.ts";
+export { backtest, runInstants, type BacktestReport, type BacktestOptions } from "./impact/backtest.ts";
+export { backtestMarkdown } from "./impact/backtest-markdown.ts";
