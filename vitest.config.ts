@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // CI sets CI=true, which turns picocolors on; tests compare plain text.
+    env: { NO_COLOR: "1" },
   },
 });

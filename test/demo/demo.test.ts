@@ -14,7 +14,7 @@ async function nurture(...argv: string[]) {
 }
 
 const NOW = "2026-11-20T08:00:00Z";
-const small = ["--users", "300", "--days", "40", "--replay-days", "6", "--now", NOW];
+const small = ["--users", "300", "--days", "40", "--replay-days", "6", "--run-hours", "8,15", "--now", NOW];
 
 let root: string;
 beforeAll(() => {
