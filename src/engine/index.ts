@@ -21,3 +21,4 @@ export { impactDiff, type ImpactDiff, type DiffOptions } from "./impact/diff.ts"
 export { diffMarkdown } from "./impact/diff-markdown.ts";
 export { backtest, runInstants, type BacktestReport, type BacktestOptions } from "./impact/backtest.ts";
 export { backtestMarkdown } from "./impact/backtest-markdown.ts";
+export { audienceSnapshot, type AudienceCounts } from "./evaluate/audience.ts";

@@ -1,5 +1,5 @@
 import type { Config } from "../engine/config/types.ts";
-import { emailRenderer } from "./engine.ts";
+import { renderEmail, sampleUser } from "./engine.ts";
 
 export interface EmailPreview {
   id: string;
@@ -19,7 +19,6 @@ export interface EmailPreview {
  * one that could collide with a real user's.
  */
 export async function emailPreviews(config: Config): Promise<{ previews: EmailPreview[]; note?: string }> {
-  const renderer = await emailRenderer();
   const usedBy = new Map<string, string[]>();
   for (const c of config.campaigns.values()) {
     for (const st of c.steps) {
@@ -31,15 +30,14 @@ export async function emailPreviews(config: Config): Promise<{ previews: EmailPr
     .sort((a, b) => a.id.localeCompare(b.id))
     .map((t): EmailPreview => {
       const base = { id: t.id, type: t.type, usedBy: usedBy.get(t.id) ?? [], subject: t.subject, preheader: t.preheader ?? "" };
-      if (!renderer) return base;
       const [campaign = "preview", step = "preview"] = (usedBy.get(t.id)?.[0] ?? "").split("/");
       try {
-        const user = { ...renderer.sampleUser(), email: undefined, first_name: "[first name]" };
-        const r = renderer.renderEmail(t, { user, settings: config.settings, campaign, step, key: "preview", unsubscribeUrl: `${config.settings.unsubscribeUrl}?token=preview` });
+        const user = { ...sampleUser(), email: undefined, first_name: "[first name]" };
+        const r = renderEmail(t, { user, settings: config.settings, campaign, step, key: "preview", unsubscribeUrl: `${config.settings.unsubscribeUrl}?token=preview` });
         return { ...base, subject: r.subject, preheader: r.preheader, html: r.html };
       } catch (error) {
         return { ...base, error: error instanceof Error ? error.message : String(error) };
       }
     });
-  return renderer ? { previews } : { previews, note: "The template renderer is not available in this build: subjects are shown unrendered." };
+  return { previews };
 }

@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 /** Joins the site's base path (BASE_PATH at build time) and a page path, so the site works under a sub-path. */
 export function href(page: string): string {
   const base = import.meta.env.BASE_URL.replace(/\/+$/, "");

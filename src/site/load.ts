@@ -106,10 +106,8 @@ async function compute(config: Config, snapshot: Awaited<ReturnType<typeof openS
 }
 
 async function audienceReport(config: Config, snapshot: Awaited<ReturnType<typeof openSnapshot>>, asOf: Date, k: number): Promise<{ report: AudienceReport | null; note?: string }> {
-  const at = await audienceSnapshot();
-  if (!at) return { report: null, note: "The evaluator's audience snapshot is not available in this build." };
   try {
-    return { report: await audienceOverTime((instant) => at(config, snapshot, instant), { asOf, weeks: 12, k }) };
+    return { report: await audienceOverTime((instant) => audienceSnapshot(config, snapshot, instant), { asOf, weeks: 12, k }) };
   } catch (error) {
     return { report: null, note: `The audience could not be computed: ${error instanceof Error ? error.message : String(error)}` };
   }

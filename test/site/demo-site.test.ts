@@ -16,7 +16,7 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 const SHOTS = path.join(ROOT, "test-results/screenshots");
 const PAGES = ["", "activation/", "campaigns/", "nps/", "audience/", "emails/", "changes/"];
 /** Pages that must draw charts even on a month of a small demo (NPS needs more answers than k). */
-const CHARTED = ["", "activation/", "campaigns/"];
+const CHARTED = ["", "activation/", "campaigns/", "audience/"];
 const DEMO = { users: 600, days: 100, replayDays: 35, seed: 7, now: "2026-11-20T08:00:00Z" };
 
 let tmp: string;

@@ -8,40 +8,30 @@
  * (frequency caps, which admit rows in priority order).
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import type { Campaign, Condition, Config, MessageType } from "../config/types.ts";
+import type { Campaign, Config, MessageType } from "../config/types.ts";
 import { isMarketing } from "../config/types.ts";
 import type { Snapshot } from "../data/snapshot.ts";
 import type { CompileContext } from "../sql/conditions.ts";
-import { tagRuleSql, type EntryContext } from "../sql/entries.ts";
+import type { EntryContext } from "../sql/entries.ts";
 import { sqlInstant, sqlInterval } from "../sql/literals.ts";
-import { loadZones } from "../sql/zones.ts";
+import { buildDerivedTables, entryContext } from "./_derived.ts";
 import { applyCaps, type CapCandidate } from "./_caps.ts";
 import { occurrenceTableSql } from "./_occurrences.ts";
 import { buildStepTables, stepSql } from "./_steps-sql.ts";
 import { chooseVariant } from "./key.ts";
 import type { HeldBack, HeldStatus, Plan, PlannedSend, SendIdentity } from "./types.ts";
 
-/** Entry kinds and condition kinds this version does not evaluate yet (reported, never guessed). */
-const UNSUPPORTED_ENTRIES = new Set(["score_reached", "engagement_changed"]);
-
 /** Computes the plan as of `now`. Reads only; writes nothing but temporary tables. */
 export async function evaluate(config: Config, snapshot: Snapshot, now: Date): Promise<Plan> {
   const conn = snapshot.connection;
-  const ctx: EntryContext = {
-    now, columns: await userColumns(conn), segments: config.segments, timezone: config.settings.timezone,
-    zones: await loadZones(conn, config.settings.timezone, now),
-  };
+  const ctx = await entryContext(conn, config, now);
   const warnings: string[] = [];
-  await buildDerivedTables(conn, config, ctx, warnings);
+  await buildDerivedTables(conn, config, ctx);
   await buildStepTables(conn, config.settings);
 
   const candidates: CapCandidate[] = [];
   const held: HeldBack[] = [];
   for (const campaign of config.campaigns.values()) {
-    if (UNSUPPORTED_ENTRIES.has(campaign.entry.on)) {
-      warnings.push(`${campaign.origin.file}: entry "${campaign.entry.on}" is not evaluated by this version; campaign "${campaign.id}" sends nothing`);
-      continue;
-    }
     for (const row of await campaignRows(conn, campaign, config, ctx)) {
       const status = holdStatus(row, campaign, config, now);
       if (status) held.push({ ...row.identity, status: status.status, reason: status.reason });
@@ -116,36 +106,6 @@ function holdStatus(row: CandidateRow, campaign: Campaign, config: Config, now: 
   return undefined;
 }
 
-/** user_tags, user_scores, user_levels and suppressed, as of now. */
-async function buildDerivedTables(conn: DuckDBConnection, config: Config, ctx: EntryContext, warnings: string[]): Promise<void> {
-  const now = sqlInstant(ctx.now);
-  await conn.run("CREATE OR REPLACE TEMP TABLE user_tags (user_id VARCHAR, tag VARCHAR, assigned_at TIMESTAMPTZ)");
-  // Tags chained on other tags are assigned after the tags they start from.
-  const rules = [...config.tags.values()].sort((a, b) => Number(a.entry.on === "tag_assigned") - Number(b.entry.on === "tag_assigned"));
-  for (const rule of rules) {
-    if (UNSUPPORTED_ENTRIES.has(rule.entry.on)) {
-      warnings.push(`${rule.origin.file}: tag "${rule.id}" uses entry "${rule.entry.on}", not evaluated by this version`);
-      continue;
-    }
-    await conn.run(`INSERT INTO user_tags ${tagRuleSql(rule, ctx)}`);
-  }
-  // Scoring and engagement levels are not computed yet: conditions on them match nobody.
-  await conn.run("CREATE OR REPLACE TEMP TABLE user_scores (user_id VARCHAR, score DOUBLE, band VARCHAR)");
-  await conn.run("CREATE OR REPLACE TEMP TABLE user_levels (user_id VARCHAR, level VARCHAR)");
-  if (usesScoreOrLevel(config)) warnings.push("score and engagement-level conditions are not evaluated by this version: they match nobody");
-  await conn.run(`CREATE OR REPLACE TEMP TABLE suppressed AS
-    SELECT DISTINCT user_id, CASE event WHEN 'unsubscribed' THEN 'unsubscribed' WHEN 'email.complained' THEN 'complained' ELSE 'bounced' END AS reason
-    FROM events WHERE ts <= ${now} AND (event IN ('unsubscribed', 'email.complained')
-      OR (event = 'email.bounced' AND lower(coalesce(json_extract_string(properties, '$.bounce_type'), 'permanent')) NOT IN ('transient', 'soft')))`);
-}
-
-function usesScoreOrLevel(config: Config): boolean {
-  const uses = (c: Condition | undefined): boolean =>
-    !!c && (c.kind === "score" || c.kind === "engagement" || ((c.kind === "all" || c.kind === "any") && c.of.some(uses)) || (c.kind === "not" && uses(c.of)));
-  return [...config.campaigns.values()].some((c) => uses(c.audience) || uses(c.exit) || (c.entry.on === "condition" && uses(c.entry.condition)))
-    || [...config.segments.values()].some((s) => uses(s.condition));
-}
-
 /** Sends recorded in the ledger inside the longest cap window, with their message type. */
 async function recentSends(conn: DuckDBConnection, config: Config, now: Date): Promise<{ userId: string; type: string; at: number }[]> {
   const longest = Math.max(0, ...config.settings.caps.map((c) => c.perMs));
@@ -154,11 +114,6 @@ async function recentSends(conn: DuckDBConnection, config: Config, now: Date): P
     JOIN (SELECT DISTINCT key, user_id, type FROM ledger WHERE kind = 'intent') i ON i.key = s.key
     WHERE s.kind = 'sent' AND s."at" > ${sqlInstant(now)} - ${sqlInterval(longest)} AND s."at" <= ${sqlInstant(now)}`);
   return reader.getRowObjects().map((r) => ({ userId: String(r.user_id), type: String(r.type), at: Number(r.at) }));
-}
-
-async function userColumns(conn: DuckDBConnection): Promise<Set<string>> {
-  const reader = await conn.runAndReadAll("SELECT column_name FROM (DESCRIBE users)");
-  return new Set(reader.getRowObjects().map((r) => String(r.column_name)));
 }
 
 function describeStep(campaign: Campaign, stepId: string): string {

@@ -14,8 +14,8 @@ import { NurtureError } from "../errors.ts";
 import { compileCondition } from "../sql/conditions.ts";
 import { entrySql, type EntryContext } from "../sql/entries.ts";
 import { sqlInstant, sqlString } from "../sql/literals.ts";
-import { loadZones } from "../sql/zones.ts";
 import { evaluate } from "../evaluate/evaluate.ts";
+import { entryContext } from "../evaluate/_derived.ts";
 import { occurrenceTableSql } from "../evaluate/_occurrences.ts";
 import { stepSql } from "../evaluate/_steps-sql.ts";
 import type { HeldBack, PlannedSend, Plan } from "../evaluate/types.ts";
@@ -92,10 +92,7 @@ export async function explain(config: Config, snapshot: Snapshot, userId: string
   if (!attributes) throw await unknownUser(snapshot.connection, userId);
   const plan = await evaluate(config, snapshot, now);
   const conn = snapshot.connection;
-  const ctx: EntryContext = {
-    now, columns: await userColumns(conn), segments: config.segments, timezone: config.settings.timezone,
-    zones: await loadZones(conn, config.settings.timezone, now),
-  };
+  const ctx = await entryContext(conn, config, now);
   const facts = await userFacts(conn, userId);
   const campaigns: CampaignExplanation[] = [];
   for (const campaign of config.campaigns.values()) campaigns.push(await explainCampaign(conn, campaign, config, ctx, plan, userId));
@@ -221,7 +218,3 @@ async function strings(conn: DuckDBConnection, sql: string): Promise<string[]> {
   return (await conn.runAndReadAll(sql)).getRowObjects().map((r) => String(r.v));
 }
 
-async function userColumns(conn: DuckDBConnection): Promise<Set<string>> {
-  const reader = await conn.runAndReadAll("SELECT column_name FROM (DESCRIBE users)");
-  return new Set(reader.getRowObjects().map((r) => String(r.column_name)));
-}

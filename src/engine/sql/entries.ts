@@ -11,6 +11,7 @@
 import type { Entry, TagRule } from "../config/types.ts";
 import { compileCondition, whereSql, type CompileContext } from "./conditions.ts";
 import { sqlIdent, sqlInstant, sqlInterval, sqlString } from "./literals.ts";
+import { scoreReachedSql } from "./scoring.ts";
 import { nowFactSql, userZoneSql } from "./zones.ts";
 
 export interface EntryContext extends CompileContext {
@@ -23,7 +24,11 @@ const ACTIVITY = "NOT (e.event LIKE 'email.%' OR e.event IN ('unsubscribed', 'np
 
 const isoId = (expr: string): string => `strftime(timezone('UTC', ${expr}), '%Y-%m-%dT%H:%M:%S.%g') || 'Z'`;
 
-/** `SELECT user_id, occurred_at, occurrence` for one entry. Unsupported kinds throw. */
+/**
+ * `SELECT user_id, occurred_at, occurrence` for one entry. `score_reached` reads the table
+ * `score_history` and `engagement_changed` the tables named by `dayLevelsTable`, which the
+ * evaluator builds first.
+ */
 export function entrySql(entry: Entry, ctx: EntryContext): string {
   const now = sqlInstant(ctx.now);
   const select = (user: string, at: string, from: string): string =>
@@ -62,17 +67,40 @@ export function entrySql(entry: Entry, ctx: EntryContext): string {
       return select("t.user_id", "t.assigned_at", `FROM user_tags t WHERE t.tag = ${sqlString(entry.tag)} AND t.assigned_at <= ${now}`);
     case "condition": {
       // One occurrence per local calendar day on which the condition holds; re-entry spaces them.
-      const tz = userZoneSql("u.timezone", ctx.zones, ctx.timezone);
-      const zones = ctx.zones;
-      const day = zones ? nowFactSql(tz, zones, (f) => sqlString(f.date)) : `strftime(timezone(${tz}, ${now}), '%Y-%m-%d')`;
-      const start = zones ? nowFactSql(tz, zones, (f) => `TIMESTAMPTZ '${f.dayStart}'`) : `timezone(${tz}, date_trunc('day', timezone(${tz}, ${now})))`;
+      const { day, start } = localTodaySql(ctx);
       return `SELECT u.user_id, ${start} AS occurred_at, ${day} AS occurrence
         FROM users u WHERE ${compileCondition(entry.condition, ctx)}`;
     }
     case "score_reached":
-    case "engagement_changed":
-      throw new Error(`entry "${entry.on}" is compiled by the scoring module`);
+      // score_history: the running, undecayed total at each award (see scoring.ts).
+      return `SELECT user_id, occurred_at, ${isoId("occurred_at")} AS occurrence FROM (${scoreReachedSql(entry.threshold, ctx.now)})`;
+    case "engagement_changed": {
+      // Levels are taken at the start of the user's local day, so every run of a day agrees;
+      // the day the level became `to` is the one occurrence of that change.
+      const { day, start } = localTodaySql(ctx);
+      return `SELECT u.user_id, ${start} AS occurred_at, ${day} AS occurrence FROM users u
+        JOIN ${dayLevelsTable(0)} t ON t.user_id = u.user_id AND t.level = ${sqlString(entry.to)}
+        LEFT JOIN ${dayLevelsTable(entry.lookbackMs)} p ON p.user_id = u.user_id
+        WHERE p.level IS DISTINCT FROM ${sqlString(entry.to)}`;
+    }
   }
+}
+
+/**
+ * The table of users' engagement levels at the start of their local day, minus
+ * `lookbackMs`: built by the evaluator for each lookback an `engagement_changed` entry uses.
+ */
+export const dayLevelsTable = (lookbackMs: number): string => `day_levels_${Math.round(lookbackMs)}`;
+
+/** The user's (`u`) local date today, as text, and the instant their local day began. */
+export function localTodaySql(ctx: EntryContext): { day: string; start: string } {
+  const tz = userZoneSql("u.timezone", ctx.zones, ctx.timezone);
+  const zones = ctx.zones;
+  const now = sqlInstant(ctx.now);
+  return {
+    day: zones ? nowFactSql(tz, zones, (f) => sqlString(f.date)) : `strftime(timezone(${tz}, ${now}), '%Y-%m-%d')`,
+    start: zones ? nowFactSql(tz, zones, (f) => `TIMESTAMPTZ '${f.dayStart}'`) : `timezone(${tz}, date_trunc('day', timezone(${tz}, ${now})))`,
+  };
 }
 
 /**

@@ -2,12 +2,7 @@ import { DAY_MS } from "../../engine/duration.ts";
 import { ENGAGEMENT_LEVELS, type EngagementLevel, type ScoreBand } from "../../engine/config/types.ts";
 import { count, type Figure } from "../privacy.ts";
 
-/** What the evaluator's audienceSnapshot returns for one instant. */
-export interface AudienceCounts {
-  levels: Record<EngagementLevel, number>;
-  bands: Record<ScoreBand, number>;
-  tags: Record<string, number>;
-}
+import type { AudienceCounts } from "../engine.ts";
 
 export interface AudienceWeek {
   week: string;

@@ -1,0 +1,72 @@
+/**
+ * Per-user facts every condition and entry may read, built once per evaluation as of `now`:
+ *
+ *   email_activity, email_messages   human email behaviour (sql/email-activity.ts)
+ *   score_occurrences, score_awards  scoring rules' occurrences and awards (sql/scoring.ts)
+ *   user_scores(user_id, score, band)
+ *   user_levels(user_id, level)      engagement level now (sql/engagement.ts)
+ *   score_history                    running undecayed totals, when a `score_reached` entry exists
+ *   day_levels_<ms>                  levels at the start of the local day (minus ms), per
+ *                                    lookback of an `engagement_changed` entry
+ *   user_tags(user_id, tag, assigned_at)
+ *   suppressed(user_id, reason)
+ *
+ * Scores and levels come before tags, because tag rules may start on `score_reached` or
+ * `engagement_changed` and test score bands or levels.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { Config, Entry } from "../config/types.ts";
+import { emailActivitySql, emailMessagesSql } from "../sql/email-activity.ts";
+import { levelsSql } from "../sql/engagement.ts";
+import { dayLevelsTable, localTodaySql, tagRuleSql, type EntryContext } from "../sql/entries.ts";
+import { sqlInstant, sqlInterval } from "../sql/literals.ts";
+import { loadZones } from "../sql/zones.ts";
+import { scoreAwardsSql, scoreHistorySql, scoreOccurrencesSql, userScoresSql } from "../sql/scoring.ts";
+
+/** What compiling entries and conditions needs to know about the snapshot, as of `now`. */
+export async function entryContext(conn: DuckDBConnection, config: Config, now: Date): Promise<EntryContext> {
+  const reader = await conn.runAndReadAll("SELECT column_name FROM (DESCRIBE users)");
+  return {
+    now, columns: new Set(reader.getRowObjects().map((r) => String(r.column_name))), segments: config.segments,
+    timezone: config.settings.timezone, zones: await loadZones(conn, config.settings.timezone, now),
+  };
+}
+
+/** Builds the derived tables above as temporary tables on `conn` (replacing earlier ones). */
+export async function buildDerivedTables(conn: DuckDBConnection, config: Config, ctx: EntryContext): Promise<void> {
+  const now = sqlInstant(ctx.now);
+  const entries = allEntries(config);
+  await conn.run(`CREATE OR REPLACE TEMP TABLE email_activity AS ${emailActivitySql(ctx.now, config.settings.machineOpenMs)}`);
+  await conn.run(`CREATE OR REPLACE TEMP TABLE email_messages AS ${emailMessagesSql()}`);
+
+  await conn.run(`CREATE OR REPLACE TEMP TABLE score_occurrences AS ${scoreOccurrencesSql(config.scoring, ctx.now)}`);
+  await conn.run(`CREATE OR REPLACE TEMP TABLE score_awards AS ${scoreAwardsSql(config.scoring, ctx.now)}`);
+  await conn.run(`CREATE OR REPLACE TEMP TABLE user_scores AS ${userScoresSql(config.scoring, ctx.now)}`);
+  if (entries.some((e) => e.on === "score_reached")) {
+    await conn.run(`CREATE OR REPLACE TEMP TABLE score_history AS ${scoreHistorySql(scoreAwardsSql(config.scoring, ctx.now, { ignoreWithin: true }))}`);
+  }
+
+  await conn.run(`CREATE OR REPLACE TEMP TABLE user_levels AS ${levelsSql(config.engagement, `SELECT user_id, ${now} AS at FROM users`)}`);
+  const lookbacks = new Set(entries.flatMap((e) => (e.on === "engagement_changed" ? [e.lookbackMs] : [])));
+  if (lookbacks.size) {
+    const { start } = localTodaySql(ctx);
+    for (const lookback of [0, ...lookbacks]) {
+      await conn.run(`CREATE OR REPLACE TEMP TABLE ${dayLevelsTable(lookback)} AS
+        ${levelsSql(config.engagement, `SELECT u.user_id, ${start} - ${sqlInterval(lookback)} AS at FROM users u`)}`);
+    }
+  }
+
+  await conn.run("CREATE OR REPLACE TEMP TABLE user_tags (user_id VARCHAR, tag VARCHAR, assigned_at TIMESTAMPTZ)");
+  // Tags chained on other tags are assigned after the tags they start from.
+  const rules = [...config.tags.values()].sort((a, b) => Number(a.entry.on === "tag_assigned") - Number(b.entry.on === "tag_assigned"));
+  for (const rule of rules) await conn.run(`INSERT INTO user_tags ${tagRuleSql(rule, ctx)}`);
+
+  await conn.run(`CREATE OR REPLACE TEMP TABLE suppressed AS
+    SELECT DISTINCT user_id, CASE event WHEN 'unsubscribed' THEN 'unsubscribed' WHEN 'email.complained' THEN 'complained' ELSE 'bounced' END AS reason
+    FROM events WHERE ts <= ${now} AND (event IN ('unsubscribed', 'email.complained')
+      OR (event = 'email.bounced' AND lower(coalesce(json_extract_string(properties, '$.bounce_type'), 'permanent')) NOT IN ('transient', 'soft')))`);
+}
+
+function allEntries(config: Config): Entry[] {
+  return [...[...config.campaigns.values()].map((c) => c.entry), ...[...config.tags.values()].map((t) => t.entry)];
+}

@@ -1,0 +1,43 @@
+/**
+ * What recipients did with their email, as of `now`, for scoring and engagement levels.
+ *
+ *   email_activity(user_id, msg, event, ts)
+ *       email.sent / delivered / opened / clicked events, machine opens left out: an open
+ *       within `machine_open_window` of the send (privacy proxies fetch every image on
+ *       delivery) is not a person reading. `msg` is the message key (properties.key), or
+ *       the event's own id for an event that carries no key.
+ *   email_messages(user_id, msg, sent_at, delivered_at, engaged_at, clicked_at)
+ *       one row per message: first send / delivery, first human open or click (a click is
+ *       an open of that message, whatever the tracking pixel said), first click.
+ *
+ * The send instant is the earliest of the email.sent / email.delivered events and the
+ * ledger's `sent` record, so machine opens are recognised even without email.sent events.
+ */
+import { sqlInstant, sqlInterval } from "./literals.ts";
+
+const EMAIL_EVENTS = "('email.sent', 'email.delivered', 'email.opened', 'email.clicked')";
+
+/** `SELECT user_id, msg, event, ts` for every human email event up to `now`. */
+export function emailActivitySql(now: Date, machineOpenMs: number): string {
+  const at = sqlInstant(now);
+  return `WITH e AS (
+      SELECT user_id, event, ts,
+        coalesce(json_extract_string(properties, '$.key'), event_id, event || '@' || CAST(epoch_ms(ts) AS VARCHAR)) AS msg
+      FROM events WHERE ts <= ${at} AND event IN ${EMAIL_EVENTS}),
+    l AS (SELECT key, min("at") AS sent_at FROM ledger WHERE kind = 'sent' AND "at" <= ${at} GROUP BY key),
+    s AS (SELECT user_id, msg, min(ts) FILTER (WHERE event IN ('email.sent', 'email.delivered')) AS sent_at FROM e GROUP BY user_id, msg)
+    SELECT e.user_id, e.msg, e.event, e.ts FROM e
+    LEFT JOIN s ON s.user_id = e.user_id AND s.msg = e.msg
+    LEFT JOIN l ON l.key = e.msg
+    WHERE NOT (e.event = 'email.opened' AND coalesce(e.ts <= least(s.sent_at, l.sent_at) + ${sqlInterval(machineOpenMs)}, false))`;
+}
+
+/** `SELECT user_id, msg, sent_at, delivered_at, engaged_at, clicked_at`, one row per message, from email_activity. */
+export function emailMessagesSql(): string {
+  return `SELECT user_id, msg,
+      min(ts) FILTER (WHERE event IN ('email.sent', 'email.delivered')) AS sent_at,
+      min(ts) FILTER (WHERE event = 'email.delivered') AS delivered_at,
+      min(ts) FILTER (WHERE event IN ('email.opened', 'email.clicked')) AS engaged_at,
+      min(ts) FILTER (WHERE event = 'email.clicked') AS clicked_at
+    FROM email_activity GROUP BY user_id, msg`;
+}

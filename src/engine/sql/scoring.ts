@@ -1,0 +1,101 @@
+/**
+ * Lead scoring as set-based SQL.
+ *
+ * A rule's occurrences are its matching events up to `now` (one scan of `events` for all
+ * event rules together), or, for email behaviour, messages from `email_messages`:
+ *
+ * - `email.opened` / `email.clicked` rules count emails, not events: each email once, at
+ *   its first human open (or click — a click is an open) / its first click. Machine opens
+ *   never score.
+ * - `signal: email_unopened` is an email delivered and neither opened by a person nor
+ *   clicked within 3 days; it occurs at delivery + 3 days, once that instant has passed.
+ *
+ * Awards: every `per`-th occurrence of a rule (in time order) gives `points` at the instant
+ * of that occurrence; `max_points` caps the absolute total of the rule in award order (the
+ * last award may be partial); `within` keeps only occurrences in the last `within` before
+ * `now`. The score is the sum of awards, each halved for every `decay.half_life` since it
+ * was given. Band: hot at `bands.hot` or more, warm at `bands.warm` or more, else cold.
+ *
+ * `score_reached` uses the running total of the same awards over the whole history,
+ * undecayed and without `within` windows: the points a user has earned so far.
+ */
+import type { ScoreRule, Scoring } from "../config/types.ts";
+import { whereSql } from "./conditions.ts";
+import { sqlInstant, sqlInterval, sqlString } from "./literals.ts";
+
+/** Delivered and not opened within this long: the `email_unopened` signal. */
+export const UNOPENED_AFTER_MS = 3 * 86_400_000;
+
+/** `SELECT user_id, rule, ts`: every occurrence of every rule up to `now` (rule = index in `scoring.rules`). */
+export function scoreOccurrencesSql(scoring: Scoring, now: Date): string {
+  const at = sqlInstant(now);
+  const parts: string[] = [];
+  const plain = scoring.rules.map((rule, i) => ({ rule, i })).filter(({ rule }) => rule.event && !isEmailMessageRule(rule));
+  if (plain.length) {
+    const arms = plain.map(({ rule, i }) => `CASE WHEN e.event = ${sqlString(rule.event!)}${whereSql(rule.where, "e")} THEN ${i} END`);
+    const names = [...new Set(plain.map(({ rule }) => sqlString(rule.event!)))].join(", ");
+    parts.push(`SELECT user_id, rule, ts FROM (
+      SELECT e.user_id, e.ts, unnest([${arms.join(", ")}]) AS rule FROM events e WHERE e.ts <= ${at} AND e.event IN (${names})
+    ) WHERE rule IS NOT NULL`);
+  }
+  scoring.rules.forEach((rule, i) => {
+    if (rule.signal === "email_unopened") {
+      const due = `m.delivered_at + ${sqlInterval(UNOPENED_AFTER_MS)}`;
+      parts.push(`SELECT m.user_id, ${i} AS rule, ${due} AS ts FROM email_messages m
+        WHERE ${due} <= ${at} AND (m.engaged_at IS NULL OR m.engaged_at > ${due})`);
+    } else if (isEmailMessageRule(rule)) {
+      const column = rule.event === "email.opened" ? "engaged_at" : "clicked_at";
+      // A property match reads the message's own event of that name (its campaign, step, type…).
+      const where = rule.where ? ` AND EXISTS (SELECT 1 FROM events e WHERE e.user_id = m.user_id AND e.event = ${sqlString(rule.event!)}
+        AND json_extract_string(e.properties, '$.key') = m.msg${whereSql(rule.where, "e")})` : "";
+      parts.push(`SELECT m.user_id, ${i} AS rule, m.${column} AS ts FROM email_messages m WHERE m.${column} IS NOT NULL${where}`);
+    }
+  });
+  return parts.length ? parts.join("\nUNION ALL\n") : "SELECT NULL::VARCHAR AS user_id, NULL::INTEGER AS rule, NULL::TIMESTAMPTZ AS ts WHERE false";
+}
+
+/**
+ * `SELECT user_id, rule, award_at, points` from the table `score_occurrences`: the awards
+ * as of `now`, honouring `per` and `max_points`, and `within` unless `ignoreWithin`.
+ */
+export function scoreAwardsSql(scoring: Scoring, now: Date, options: { ignoreWithin?: boolean } = {}): string {
+  if (!scoring.rules.length) return "SELECT NULL::VARCHAR AS user_id, NULL::INTEGER AS rule, NULL::TIMESTAMPTZ AS award_at, NULL::DOUBLE AS points WHERE false";
+  const rules = scoring.rules.map((r, i) =>
+    `(${i}, ${Number(r.points)}::DOUBLE, ${Math.max(1, Math.floor(r.per))}, ${r.maxPoints ?? "NULL"}::DOUBLE, ${r.withinMs === undefined || options.ignoreWithin ? "NULL" : Math.round(r.withinMs)}::BIGINT)`);
+  return `WITH r(rule, points, per, cap, within_ms) AS (VALUES ${rules.join(", ")}),
+    o AS (SELECT s.user_id, s.rule, s.ts, row_number() OVER (PARTITION BY s.user_id, s.rule ORDER BY s.ts) AS n
+      FROM score_occurrences s JOIN r ON r.rule = s.rule
+      WHERE s.ts <= ${sqlInstant(now)} AND (r.within_ms IS NULL OR s.ts > ${sqlInstant(now)} - to_milliseconds(r.within_ms))),
+    a AS (SELECT o.user_id, o.rule, o.ts AS award_at,
+        sign(r.points) * CASE WHEN r.cap IS NULL THEN abs(r.points)
+          ELSE least(abs(r.points), greatest(0, r.cap - abs(r.points) * (o.n // r.per - 1))) END AS points
+      FROM o JOIN r ON r.rule = o.rule WHERE o.n % r.per = 0)
+    SELECT user_id, rule, award_at, points FROM a WHERE points <> 0`;
+}
+
+/** `SELECT user_id, score, band` for every user, from `score_awards` (awards as of `now`). */
+export function userScoresSql(scoring: Scoring, now: Date): string {
+  const half = scoring.decayHalfLifeMs;
+  const decayed = half ? `a.points * pow(0.5, (epoch_ms(${sqlInstant(now)}) - epoch_ms(a.award_at)) / ${half})` : "a.points";
+  return `SELECT user_id, score,
+      CASE WHEN score >= ${scoring.bands.hot} THEN 'hot' WHEN score >= ${scoring.bands.warm} THEN 'warm' ELSE 'cold' END AS band
+    FROM (SELECT u.user_id, round(coalesce(sum(${decayed}), 0), 6) AS score
+      FROM users u LEFT JOIN score_awards a ON a.user_id = u.user_id GROUP BY u.user_id)`;
+}
+
+/** `SELECT user_id, award_at, running`: the undecayed running total at each award, from all-history awards `awards`. */
+export function scoreHistorySql(awards: string): string {
+  return `SELECT user_id, award_at,
+      sum(points) OVER (PARTITION BY user_id ORDER BY award_at, rule ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running
+    FROM (${awards})`;
+}
+
+/** `SELECT user_id, occurred_at` of a `score_reached` entry: the first award at which the running total reached `threshold`. */
+export function scoreReachedSql(threshold: number, now: Date): string {
+  return `SELECT user_id, min(award_at) AS occurred_at FROM score_history
+    WHERE running >= ${Number(threshold)} AND award_at <= ${sqlInstant(now)} GROUP BY user_id`;
+}
+
+function isEmailMessageRule(rule: ScoreRule): boolean {
+  return rule.event === "email.opened" || rule.event === "email.clicked";
+}

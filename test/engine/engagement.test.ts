@@ -1,0 +1,160 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Campaign, Config, Engagement } from "../../src/engine/config/types.ts";
+import { audienceSnapshot, evaluate, explain, loadConfig } from "../../src/engine/index.ts";
+import { openData } from "./_snapshot-files.ts";
+
+const NOW = new Date("2026-11-20T12:00:00Z");
+const DAY = 86_400_000;
+const H = 3_600_000;
+const origin = { file: "engagement.json", pointer: "" };
+const ANN = { user_id: "ann", email: "ann@example.com", first_name: "Ann", created_at: "2026-01-01T09:00:00Z", timezone: "UTC" };
+
+let base: Config;
+beforeAll(async () => {
+  base = await loadConfig("test/fixtures/config/valid"); // the levels of the README's example, window 90d
+});
+const only = (more: Partial<Config> = {}): Config => ({ ...base, campaigns: new Map(), tags: new Map(), ...more });
+
+/** An email to `user` sent `daysAgo` (before `now`), then reactions `afterMs` after sending. */
+function email(key: string, daysAgo: number, reactions: { event: string; afterMs: number }[] = [], user = "ann", now = NOW) {
+  const at = now.getTime() - daysAgo * DAY;
+  const row = (event: string, ms: number) => ({ user_id: user, event, ts: new Date(at + ms).toISOString(), properties: { key } });
+  return [row("email.sent", 0), row("email.delivered", 1000), ...reactions.map((r) => row(r.event, r.afterMs))];
+}
+const opened = { event: "email.opened", afterMs: 2 * H };
+const clicked = { event: "email.clicked", afterMs: 3 * H };
+
+async function levelOf(events: Record<string, unknown>[], config: Config = only(), now = NOW) {
+  const snap = await openData({ users: [ANN], events });
+  return (await explain(config, snap, "ann", now)).level;
+}
+
+describe("engagement levels", () => {
+  it("is highly_engaged with three emails clicked in the window", async () => {
+    expect(await levelOf([...email("a", 5, [clicked]), ...email("b", 20, [clicked]), ...email("c", 80, [clicked])])).toBe("highly_engaged");
+  });
+
+  it("counts emails, not clicks: three clicks on one email are one", async () => {
+    const three = [clicked, { event: "email.clicked", afterMs: 4 * H }, { event: "email.clicked", afterMs: 5 * H }];
+    expect(await levelOf(email("a", 5, three))).toBe("engaged");
+  });
+
+  it("leaves clicks older than the window out", async () => {
+    expect(await levelOf([...email("a", 5, [clicked]), ...email("b", 20, [clicked]), ...email("c", 100, [clicked])])).toBe("engaged");
+  });
+
+  it("is neutral with a recent open and no click", async () => {
+    expect(await levelOf(email("a", 10, [opened]))).toBe("neutral");
+  });
+
+  it("counts days since the last open in whole days: 30 days and 23 hours is 30", async () => {
+    expect(await levelOf(email("a", 31, [{ event: "email.opened", afterMs: H }]))).toBe("neutral");
+    expect(await levelOf(email("a", 32, [{ event: "email.opened", afterMs: H }]))).toBe("at_risk"); // 31 days and 23 hours
+  });
+
+  it("is at_risk with an open in the window but none in the last 30 days", async () => {
+    expect(await levelOf(email("a", 60, [opened]))).toBe("at_risk");
+  });
+
+  it("is not_engaged without opens, and machine opens are not opens", async () => {
+    expect(await levelOf(email("a", 5))).toBe("not_engaged");
+    expect(await levelOf(email("a", 5, [{ event: "email.opened", afterMs: 15_000 }]))).toBe("not_engaged");
+  });
+
+  it("ignores email events after now", async () => {
+    expect(await levelOf(email("a", -1, [opened]))).toBe("not_engaged");
+  });
+
+  it("takes the first rule that matches, in order", async () => {
+    const engagement: Engagement = {
+      windowMs: 90 * DAY,
+      rules: [
+        { level: "at_risk", when: { sent: { gte: 2 } } },
+        { level: "engaged", when: { opened: { gte: 1 } } },
+        { level: "not_engaged", when: {} },
+      ],
+    };
+    const config = only({ engagement });
+    expect(await levelOf([...email("a", 5, [opened]), ...email("b", 6)], config)).toBe("at_risk");
+    expect(await levelOf(email("a", 5, [opened]), config)).toBe("engaged");
+  });
+
+  it("treats never having opened as infinitely long ago: gte holds, lte fails", async () => {
+    const engagement: Engagement = {
+      windowMs: 90 * DAY,
+      rules: [
+        { level: "neutral", when: { days_since_open: { lte: 1000 } } },
+        { level: "at_risk", when: { days_since_open: { gte: 60 } } },
+        { level: "not_engaged", when: {} },
+      ],
+    };
+    expect(await levelOf(email("a", 5), only({ engagement }))).toBe("at_risk");
+  });
+});
+
+describe("entry engagement_changed", () => {
+  const winback: Campaign = {
+    id: "winback", kind: "trigger", name: "Winback", entry: { on: "engagement_changed", to: "at_risk", lookbackMs: DAY },
+    steps: [{ id: "miss-you", template: "welcome-1", waitMs: 0, origin }], reentry: { policy: "never" }, priority: 0, latenessMs: DAY, origin,
+  };
+  // Opened at 2026-10-20T10:00Z: at the start of 20 Nov that is 30.6 days (neutral), at the start of 21 Nov 31.6 (at_risk).
+  const events = email("k", 0, [{ event: "email.opened", afterMs: H }], "ann", new Date("2026-10-20T09:00:00Z"));
+  const plan = async (now: string) =>
+    evaluate(only({ campaigns: new Map([["winback", winback]]) }), await openData({ users: [ANN], events }), new Date(now));
+
+  it("starts on the local day the level became the one named", async () => {
+    const p = await plan("2026-11-21T12:00:00Z");
+    // Due at the start of that day, moved to the opening of the send window (09:00).
+    expect(p.sends.map((s) => [s.userId, s.occurrence, s.dueAt])).toEqual([["ann", "2026-11-21", "2026-11-21T09:00:00.000Z"]]);
+  });
+
+  it("gives every run of that day the same occurrence", async () => {
+    expect((await plan("2026-11-21T09:30:00Z")).sends.map((s) => s.key)).toEqual((await plan("2026-11-21T17:00:00Z")).sends.map((s) => s.key));
+  });
+
+  it("does not start the day before, nor the day after", async () => {
+    expect((await plan("2026-11-20T12:00:00Z")).sends).toEqual([]);
+    expect((await plan("2026-11-22T12:00:00Z")).sends).toEqual([]);
+  });
+
+  it("follows the user's local day", async () => {
+    // At 01:00 UTC on the 21st: in Tokyo (10:00 on the 21st) the day began 31 days and
+    // 5 hours after the open, so the change has happened; in Los Angeles (17:00 on the 20th)
+    // the day began 30 days and 22 hours after it, so it has not.
+    const la = { ...ANN, user_id: "bob", email: "b@example.com", timezone: "America/Los_Angeles" };
+    const snap = await openData({ users: [{ ...ANN, timezone: "Asia/Tokyo" }, la], events: [
+      ...events, ...events.map((e) => ({ ...e, user_id: "bob", properties: { key: "kb" } })),
+    ] });
+    const p = await evaluate(only({ campaigns: new Map([["winback", winback]]) }), snap, new Date("2026-11-21T01:00:00Z"));
+    expect(p.sends.map((s) => [s.userId, s.occurrence])).toEqual([["ann", "2026-11-21"]]);
+    expect(p.held).toEqual([]);
+  });
+});
+
+describe("audienceSnapshot", () => {
+  it("counts users who had signed up by then per level, band and tag", async () => {
+    const bob = { ...ANN, user_id: "bob", email: "bob@example.com" };
+    const late = { ...ANN, user_id: "cat", email: "cat@example.com", created_at: "2026-12-01T00:00:00Z" };
+    const snap = await openData({
+      users: [ANN, bob, late],
+      events: [
+        ...email("a", 5, [clicked]),
+        ...email("b", 10, [opened], "bob"),
+        { user_id: "ann", event: "webinar.registered", ts: "2026-11-19T10:00:00Z" },
+        { user_id: "ann", event: "webinar.registered", ts: "2026-11-18T10:00:00Z" },
+      ],
+    });
+    const tags = new Map([["webinar", { id: "webinar", name: "webinar", entry: { on: "event" as const, event: "webinar.registered" }, origin }]]);
+    const counts = await audienceSnapshot(only({ tags }), snap, NOW);
+    expect(counts.levels).toEqual({ not_engaged: 0, at_risk: 0, neutral: 1, engaged: 1, highly_engaged: 0 });
+    // ann: two webinars (10 each, decay 60d) + one opened email (1) ≈ 20.8 → warm; bob: 1 → cold
+    expect(counts.bands).toEqual({ hot: 0, warm: 1, cold: 1 });
+    expect(counts.tags).toEqual({ webinar: 1 });
+  });
+
+  it("agrees with itself at an earlier instant: later events are not counted", async () => {
+    const snap = await openData({ users: [ANN], events: email("a", 5, [clicked]) });
+    const counts = await audienceSnapshot(only(), snap, new Date(NOW.getTime() - 6 * DAY));
+    expect(counts.levels.not_engaged).toBe(1);
+  });
+});

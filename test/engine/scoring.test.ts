@@ -1,0 +1,180 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Campaign, Config, ScoreRule, Scoring } from "../../src/engine/config/types.ts";
+import { evaluate, explain, loadConfig } from "../../src/engine/index.ts";
+import { ago, openData } from "./_snapshot-files.ts";
+
+const NOW = new Date("2026-11-20T12:00:00Z");
+const origin = { file: "scoring.json", pointer: "" };
+const ANN = { user_id: "ann", email: "ann@example.com", first_name: "Ann", created_at: "2026-06-01T09:00:00Z", timezone: "UTC" };
+
+let base: Config;
+beforeAll(async () => {
+  base = await loadConfig("test/fixtures/config/valid");
+});
+
+const rule = (r: Partial<ScoreRule>): ScoreRule => ({ points: 1, per: 1, origin, ...r });
+const scoring = (rules: Partial<ScoreRule>[], extra: Partial<Scoring> = {}): Scoring => ({ rules: rules.map(rule), bands: { hot: 50, warm: 20 }, ...extra });
+const withScoring = (s: Scoring, more: Partial<Config> = {}): Config => ({ ...base, scoring: s, campaigns: new Map(), tags: new Map(), ...more });
+const ev = (event: string, daysAgo: number, properties?: Record<string, unknown>) => ({ user_id: "ann", event, ts: ago(NOW, daysAgo), properties });
+
+/** Ann's score and band as of NOW, read through explain. */
+async function scoreOf(s: Scoring, events: Record<string, unknown>[]) {
+  const snap = await openData({ users: [ANN], events });
+  const e = await explain(withScoring(s), snap, "ann", NOW);
+  return { score: e.score, band: e.band };
+}
+
+/** An email to ann with key `key`: sent and delivered `daysAgo`, then the given reactions (hours after delivery). */
+function email(key: string, daysAgo: number, reactions: { event: string; afterMs: number }[] = []) {
+  const at = new Date(NOW.getTime() - daysAgo * 86_400_000);
+  const row = (event: string, ms: number) => ({ user_id: "ann", event, ts: new Date(at.getTime() + ms).toISOString(), properties: { key } });
+  return [row("email.sent", 0), row("email.delivered", 1000), ...reactions.map((r) => row(r.event, r.afterMs))];
+}
+const H = 3_600_000;
+
+describe("lead score", () => {
+  it("sums each matching event's points", async () => {
+    expect(await scoreOf(scoring([{ event: "webinar.registered", points: 10 }]), [ev("webinar.registered", 3), ev("webinar.registered", 1)]))
+      .toEqual({ score: 20, band: "warm" });
+  });
+
+  it("gives a user without any award a score of 0 and the cold band", async () => {
+    expect(await scoreOf(scoring([{ event: "webinar.registered", points: 10 }]), [ev("task.created", 1)])).toEqual({ score: 0, band: "cold" });
+  });
+
+  it("awards once every `per` occurrences", async () => {
+    // 7 page views with per 3: two awards (after the 3rd and the 6th).
+    const views = [7, 6, 5, 4, 3, 2, 1].map((d) => ev("page.viewed", d));
+    expect((await scoreOf(scoring([{ event: "page.viewed", points: 5, per: 3 }]), views)).score).toBe(10);
+  });
+
+  it("caps a rule's total at max_points, with a partial last award", async () => {
+    // 3 + 3 + 3 + 1 (capped) + 0 = 10
+    const created = [5, 4, 3, 2, 1].map((d) => ev("project.created", d));
+    expect((await scoreOf(scoring([{ event: "project.created", points: 3, maxPoints: 10 }]), created)).score).toBe(10);
+  });
+
+  it("caps negative rules by their absolute total", async () => {
+    const events = [4, 3, 2, 1].map((d) => ev("task.overdue", d));
+    expect((await scoreOf(scoring([{ event: "task.overdue", points: -2, maxPoints: 5 }]), events)).score).toBe(-5);
+  });
+
+  it("counts only occurrences inside `within`", async () => {
+    const s = scoring([{ event: "webinar.registered", points: 10, withinMs: 7 * 86_400_000 }]);
+    expect((await scoreOf(s, [ev("webinar.registered", 10), ev("webinar.registered", 2)])).score).toBe(10);
+  });
+
+  it("halves an award every half-life", async () => {
+    const s = scoring([{ event: "webinar.registered", points: 10 }], { decayHalfLifeMs: 10 * 86_400_000 });
+    // 10 * 0.5^1 + 10 * 0.5^2 = 5 + 2.5
+    expect((await scoreOf(s, [ev("webinar.registered", 10), ev("webinar.registered", 20)])).score).toBe(7.5);
+  });
+
+  it("matches event properties with `where`", async () => {
+    const s = scoring([{ event: "page.viewed", where: { path: "/pricing" }, points: 5 }]);
+    expect((await scoreOf(s, [ev("page.viewed", 2, { path: "/pricing" }), ev("page.viewed", 1, { path: "/blog" })])).score).toBe(5);
+  });
+
+  it("ignores events after now", async () => {
+    expect((await scoreOf(scoring([{ event: "webinar.registered", points: 10 }]), [ev("webinar.registered", 1), ev("webinar.registered", -1)])).score).toBe(10);
+  });
+
+  it("puts scores on band boundaries in the higher band", async () => {
+    const s = scoring([{ event: "webinar.registered", points: 25 }]);
+    expect((await scoreOf(s, [ev("webinar.registered", 1), ev("webinar.registered", 2)])).band).toBe("hot"); // 50 >= hot 50
+    expect((await scoreOf(s, [ev("webinar.registered", 1)])).band).toBe("warm"); // 25 >= warm 20
+    expect((await scoreOf(scoring([{ event: "webinar.registered", points: 19.5 }]), [ev("webinar.registered", 1)])).band).toBe("cold");
+  });
+
+  it("scores opened emails once each, and never a machine open", async () => {
+    const events = [
+      ...email("k1", 5, [{ event: "email.opened", afterMs: 2 * H }, { event: "email.opened", afterMs: 5 * H }]), // read twice: one email
+      ...email("k2", 4, [{ event: "email.opened", afterMs: 10_000 }]), // privacy proxy, seconds after delivery
+    ];
+    expect((await scoreOf(scoring([{ event: "email.opened", points: 1 }]), events)).score).toBe(1);
+  });
+});
+
+describe("signal email_unopened", () => {
+  const unopened = scoring([{ signal: "email_unopened", points: -1 }]);
+
+  it("counts an email delivered and not opened within 3 days", async () => {
+    expect((await scoreOf(unopened, email("k1", 5))).score).toBe(-1);
+  });
+
+  it("does not count an email opened on its second day", async () => {
+    expect((await scoreOf(unopened, email("k1", 5, [{ event: "email.opened", afterMs: 30 * H }]))).score).toBe(0);
+  });
+
+  it("does not count an email clicked without a recorded open", async () => {
+    expect((await scoreOf(unopened, email("k1", 5, [{ event: "email.clicked", afterMs: 2 * H }]))).score).toBe(0);
+  });
+
+  it("counts an email whose only open was a machine open", async () => {
+    expect((await scoreOf(unopened, email("k1", 5, [{ event: "email.opened", afterMs: 10_000 }]))).score).toBe(-1);
+  });
+
+  it("counts an email opened only after the 3 days", async () => {
+    expect((await scoreOf(unopened, email("k1", 5, [{ event: "email.opened", afterMs: 80 * H }]))).score).toBe(-1);
+  });
+
+  it("does not count an email delivered less than 3 days ago", async () => {
+    expect((await scoreOf(unopened, email("k1", 2))).score).toBe(0);
+  });
+
+  it("applies `per` to the signal: -2 for every two unopened emails", async () => {
+    const s = scoring([{ signal: "email_unopened", points: -2, per: 2 }]);
+    expect((await scoreOf(s, [...email("k1", 9), ...email("k2", 8), ...email("k3", 7)])).score).toBe(-2);
+  });
+});
+
+describe("entry score_reached", () => {
+  const trigger = (threshold: number): Campaign => ({
+    id: "hot-lead", kind: "trigger", name: "Hot lead", entry: { on: "score_reached", threshold },
+    steps: [{ id: "offer", template: "welcome-1", waitMs: 0, origin }], reentry: { policy: "never" }, priority: 0, latenessMs: 7 * 86_400_000, origin,
+  });
+  const webinar = scoring([{ event: "webinar.registered", points: 10 }], { decayHalfLifeMs: 86_400_000 });
+
+  it("occurs at the award that brought the running, undecayed total to the threshold", async () => {
+    // Decayed, the score now is 10·0.5^3 + 10·0.5^2 = 3.75; undecayed it reached 20 two days ago.
+    const snap = await openData({ users: [ANN], events: [ev("webinar.registered", 3), ev("webinar.registered", 2)] });
+    const plan = await evaluate(withScoring(webinar, { campaigns: new Map([["hot-lead", trigger(20)]]) }), snap, NOW);
+    expect(plan.sends.map((s) => [s.userId, s.occurrence])).toEqual([["ann", ago(NOW, 2)]]);
+  });
+
+  it("occurs once: later awards do not start it again", async () => {
+    const snap = await openData({ users: [ANN], events: [3, 2, 1].map((d) => ev("webinar.registered", d)) });
+    const plan = await evaluate(withScoring(webinar, { campaigns: new Map([["hot-lead", trigger(20)]]) }), snap, NOW);
+    expect(plan.sends.map((s) => s.occurrence)).toEqual([ago(NOW, 2)]);
+  });
+
+  it("does not occur while the running total stays under the threshold", async () => {
+    const snap = await openData({ users: [ANN], events: [ev("webinar.registered", 2), ev("task.overdue", 1)] });
+    const s = scoring([{ event: "webinar.registered", points: 15 }, { event: "task.overdue", points: -10 }]);
+    const plan = await evaluate(withScoring(s, { campaigns: new Map([["hot-lead", trigger(10)]]) }), snap, NOW);
+    expect(plan.sends.map((x) => x.occurrence)).toEqual([ago(NOW, 2)]); // 15 reached 10 before the -10
+    const plan2 = await evaluate(withScoring(s, { campaigns: new Map([["hot-lead", trigger(20)]]) }), snap, NOW);
+    expect(plan2.sends).toEqual([]);
+  });
+
+  it("assigns a tag whose rule starts on score_reached, at that instant", async () => {
+    const snap = await openData({ users: [ANN], events: [ev("webinar.registered", 3), ev("webinar.registered", 2)] });
+    const tags = new Map([["hot", { id: "hot", name: "hot", entry: { on: "score_reached" as const, threshold: 20 }, origin }]]);
+    const e = await explain(withScoring(webinar, { tags }), snap, "ann", NOW);
+    expect(e.tags).toEqual([{ tag: "hot", assignedAt: ago(NOW, 2).replace(".000Z", "Z") }]);
+  });
+});
+
+describe("score bands in audiences", () => {
+  it("sends a sequence whose audience is the hot band to hot users only", async () => {
+    const bob = { ...ANN, user_id: "bob", email: "bob@example.com" };
+    const snap = await openData({ users: [ANN, bob], events: [ev("webinar.registered", 1), ev("webinar.registered", 2)] });
+    const seq: Campaign = {
+      id: "welcome", kind: "sequence", name: "Welcome", entry: { on: "signup" }, audience: { kind: "score", band: "hot" },
+      steps: [{ id: "hello", template: "welcome-1", waitMs: 0, origin }], reentry: { policy: "never" }, priority: 0, latenessMs: 365 * 86_400_000, origin,
+    };
+    const plan = await evaluate(withScoring(scoring([{ event: "webinar.registered", points: 25 }]), { campaigns: new Map([["welcome", seq]]) }), snap, NOW);
+    expect(plan.sends.map((s) => s.userId)).toEqual(["ann"]);
+    expect(plan.warnings).toEqual([]);
+  });
+});
