@@ -1,12 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.ts";
-
-async function nurture(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+import { nurture } from "../support/cli.ts";
 
 describe("nurture CLI", () => {
   it("lists every command in --help and exits 0", async () => {

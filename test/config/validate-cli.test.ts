@@ -1,15 +1,8 @@
 import { afterAll, describe, expect, it } from "vitest";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { main } from "../../src/cli/main.ts";
+import { nurture } from "../support/cli.ts";
 import { brokenCopy, VALID } from "./_fixture.ts";
-
-async function nurture(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
 
 const dirs: string[] = [];
 afterAll(async () => {

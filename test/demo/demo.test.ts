@@ -2,16 +2,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.ts";
+import { nurture } from "../support/cli.ts";
 import { openSnapshot } from "../../src/engine/data/snapshot.ts";
 import { tasklyUsers, runInstants } from "../../src/demo/index.ts";
-
-async function nurture(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
 
 const NOW = "2026-11-20T08:00:00Z";
 const small = ["--users", "300", "--days", "40", "--replay-days", "6", "--run-hours", "8,15", "--now", NOW];

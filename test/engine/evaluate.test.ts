@@ -1,22 +1,14 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Campaign, Config, Step } from "../../src/engine/config/types.ts";
 import { evaluate } from "../../src/engine/evaluate/evaluate.ts";
-import { loadConfig, messageKey, openSnapshot, type Snapshot } from "../../src/engine/index.ts";
+import { loadConfig, messageKey } from "../../src/engine/index.ts";
+import { openData, type Data } from "./_snapshot-files.ts";
 
 const H = 3_600_000;
 const D = 24 * H;
 let base: Config;
 beforeAll(async () => {
   base = await loadConfig("test/fixtures/config/valid");
-});
-
-let cleanup: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanup) c();
-  cleanup = [];
 });
 
 const origin = { file: "sequences/t.json", pointer: "" };
@@ -29,31 +21,9 @@ function campaign(extra: Partial<Campaign> = {}): Campaign {
 }
 const withCampaigns = (...campaigns: Campaign[]): Config => ({ ...base, campaigns: new Map(campaigns.map((c) => [c.id, c])) });
 
-interface Data {
-  users?: Record<string, unknown>[];
-  events?: Record<string, unknown>[];
-  ledger?: Record<string, unknown>[];
-}
 const ANN = { user_id: "ann", email: "ann@example.com", first_name: "Ann", created_at: "2026-11-20T02:00:00Z", timezone: "Europe/Berlin" };
 
-async function open(data: Data): Promise<Snapshot> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nurture-eval-"));
-  const write = (file: string, rows: Record<string, unknown>[] = []) => {
-    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    fs.writeFileSync(path.join(dir, file), rows.map((r) => JSON.stringify(r)).join("\n"));
-  };
-  write("snapshots/users/u.ndjson", data.users ?? [ANN]);
-  write("snapshots/events/e.ndjson", data.events ?? []);
-  if (data.ledger) write("ledger/l.ndjson", data.ledger);
-  const snap = await openSnapshot(dir);
-  cleanup.push(() => {
-    snap.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  return snap;
-}
-
-const plan = async (config: Config, data: Data, now: string) => evaluate(config, await open(data), new Date(now));
+const plan = async (config: Config, data: Data, now: string) => evaluate(config, await openData({ ...data, users: data.users ?? [ANN] }), new Date(now));
 const sent = (key: string, at: string) => [
   { kind: "intent", at, run: "r", key, user_id: "ann", campaign: "welcome", step: "hello", template: "welcome-1", type: "regular", occurrence: "o", due: at, batch: "b" },
   { kind: "sent", at, run: "r", key, provider_id: "p", transport: "outbox" },

@@ -2,17 +2,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.ts";
+import { nurture } from "../support/cli.ts";
 import { evaluate } from "../../src/engine/evaluate/evaluate.ts";
 import { explain } from "../../src/engine/explain/explain.ts";
 import { loadConfig, messageKey, openSnapshot, type Config } from "../../src/engine/index.ts";
-
-async function nurture(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
 
 const CONFIG = "test/fixtures/config/valid";
 // Berlin is UTC+1 in November; the send window is 09:00–18:00 local.

@@ -2,18 +2,11 @@ import fs from "node:fs";
 import path from "node:path";
 import PostalMime from "postal-mime";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.ts";
+import { nurture } from "../support/cli.ts";
 import type { SentRecord } from "../../src/engine/ledger/types.ts";
 import { verifyUnsubscribeToken } from "../../src/engine/index.ts";
 import { startFakeResend, type FakeResend } from "../support/fake-resend.ts";
 import { ANN, BOB, CAT, CONFIG_DIR, makeWorld, NOW, SECRET, type World } from "./_world.ts";
-
-async function nurture(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
 
 const ENV = ["RESEND_API_KEY", "RESEND_BASE_URL", "NURTURE_UNSUBSCRIBE_SECRET"] as const;
 const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));

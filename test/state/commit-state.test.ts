@@ -1,16 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.ts";
+import { nurture } from "../support/cli.ts";
 import { commitState } from "../../src/engine/state/commit-state.ts";
 import { git, makeRepos, writeLedger, type Repos } from "./_repos.ts";
-
-async function nurture(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
 
 let repos: Repos;
 let a: string;

@@ -2,16 +2,9 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.ts";
+import { nurture } from "../support/cli.ts";
 
 const CONFIG = path.resolve(import.meta.dirname, "../fixtures/templates/config");
-
-async function nurture(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
 
 let dir: string;
 beforeEach(async () => {

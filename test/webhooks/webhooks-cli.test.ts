@@ -3,17 +3,10 @@ import os from "node:os";
 import path from "node:path";
 import { Resend } from "resend";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.ts";
+import { nurture } from "../support/cli.ts";
 import { openSnapshot } from "../../src/engine/index.ts";
 import { signWebhook, verifyWebhookSignature } from "../../src/engine/webhooks/signature.ts";
 import { click, ndjson, resendEvent, SECRET, signed, TAGS } from "./_deliveries.ts";
-
-async function nurture(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
 
 let dir: string;
 let data: string;

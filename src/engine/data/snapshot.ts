@@ -121,32 +121,37 @@ async function loadEvents(conn: DuckDBConnection, dir: string): Promise<void> {
   // source is brought to one all-text shape before the rows are checked.
   await conn.run("CREATE TEMP TABLE events_raw (user_id VARCHAR, event VARCHAR, ts VARCHAR, properties VARCHAR, event_id VARCHAR, source VARCHAR)");
   for (const source of sources) {
-    await conn.run(`CREATE OR REPLACE TEMP TABLE events_part AS ${source}`);
-    const columns = await columnNames(conn, "events_part");
+    const columns = await columnNames(conn, source);
     const col = (name: string): string => (columns.includes(name) ? `${name}::VARCHAR` : "NULL");
     const properties = columns.includes("properties")
       ? "CASE WHEN json_type(to_json(properties)) = 'VARCHAR' THEN to_json(properties)->>'$' ELSE to_json(properties)::VARCHAR END"
       : "NULL";
-    await conn.run(`INSERT INTO events_raw SELECT ${col("user_id")}, ${col("event")}, ${col("ts")}, ${properties}, ${col("event_id")}, source FROM events_part`);
+    await conn.run(`INSERT INTO events_raw SELECT ${col("user_id")}, ${col("event")}, ${col("ts")}, ${properties}, ${col("event_id")}, source FROM (${source})`);
   }
-  await conn.run("DROP TABLE events_part");
-  await conn.run(`CREATE TEMP TABLE events_checked AS
-    SELECT r.*, CASE
-        WHEN r.user_id IS NULL OR trim(r.user_id::VARCHAR) = '' THEN 'missing user_id'
-        WHEN r.event IS NULL OR trim(r.event::VARCHAR) = '' THEN 'missing event name'
+  // Duplicates are rare: rank only the rows whose event_id occurs more than once (a hash
+  // aggregate), not every row (a window over all of them).
+  await conn.run(`CREATE TEMP TABLE events_dups AS
+    SELECT rid, row_number() OVER (PARTITION BY event_id ORDER BY source, rid) AS rn
+    FROM (SELECT rowid AS rid, event_id, source FROM events_raw)
+    WHERE event_id IN (SELECT event_id FROM events_raw WHERE event_id IS NOT NULL GROUP BY event_id HAVING count(*) > 1)`);
+  // A view, read twice (bad rows out, good rows in), rather than a third copy of every event.
+  await conn.run(`CREATE TEMP VIEW events_checked AS
+    SELECT r.* EXCLUDE (rid), CASE
+        WHEN r.user_id IS NULL OR trim(r.user_id) = '' THEN 'missing user_id'
+        WHEN r.event IS NULL OR trim(r.event) = '' THEN 'missing event name'
         WHEN TRY_CAST(r.ts AS TIMESTAMPTZ) IS NULL THEN 'missing or unparseable ts'
         WHEN r.properties IS NOT NULL AND TRY_CAST(r.properties AS JSON) IS NULL THEN 'properties is not valid JSON'
         WHEN u.user_id IS NULL THEN 'unknown user'
-        WHEN r.event_id IS NOT NULL AND row_number() OVER (PARTITION BY r.event_id::VARCHAR ORDER BY r.source) > 1
-          THEN 'duplicate event_id (counted once)'
+        WHEN d.rn > 1 THEN 'duplicate event_id (counted once)'
       END AS _reason
-    FROM events_raw r LEFT JOIN users u ON u.user_id = r.user_id::VARCHAR`);
+    FROM (SELECT rowid AS rid, * FROM events_raw) r
+    LEFT JOIN users u ON u.user_id = r.user_id
+    LEFT JOIN events_dups d ON d.rid = r.rid`);
   await reject(conn, "events", "events_checked");
   await conn.run(`CREATE TABLE events AS
-    SELECT user_id::VARCHAR AS user_id, event::VARCHAR AS event, ts::TIMESTAMPTZ AS ts,
-      TRY_CAST(properties AS JSON) AS properties, event_id::VARCHAR AS event_id
-    FROM events_checked WHERE _reason IS NULL ORDER BY user_id, ts`);
-  await conn.run("DROP TABLE events_raw; DROP TABLE events_checked");
+    SELECT user_id, event, ts::TIMESTAMPTZ AS ts, properties::JSON AS properties, event_id
+    FROM events_checked WHERE _reason IS NULL`);
+  await conn.run("DROP VIEW events_checked; DROP TABLE events_dups; DROP TABLE events_raw");
 }
 
 async function loadLedger(conn: DuckDBConnection, dir: string): Promise<void> {
@@ -165,8 +170,9 @@ async function reject(conn: DuckDBConnection, table: string, checked: string): P
     SELECT '${table}', c.source, c._reason, to_json(c)::VARCHAR FROM ${checked} c WHERE c._reason IS NOT NULL`);
 }
 
-async function columnNames(conn: DuckDBConnection, table: string): Promise<string[]> {
-  const reader = await conn.runAndReadAll(`SELECT column_name FROM (DESCRIBE ${table})`);
+/** The columns of a table, or of a SELECT (bound, not run). */
+async function columnNames(conn: DuckDBConnection, tableOrSelect: string): Promise<string[]> {
+  const reader = await conn.runAndReadAll(`SELECT column_name FROM (DESCRIBE ${tableOrSelect})`);
   return reader.getRowObjects().map((r) => String(r.column_name));
 }
 
