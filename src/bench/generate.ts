@@ -42,8 +42,6 @@ export interface BenchData {
   emailEvents: number;
   sends: number;
   ledgerFiles: number;
-  /** Campaigns without history (their entry is not supported by this evaluator). */
-  skipped: string[];
 }
 
 /** Bump when the generated shape changes, so stale data is not reused. */
@@ -134,7 +132,7 @@ async function writeEmailHistory(o: BenchDataOptions, eventsDir: string, ledgerD
       variant VARCHAR, template VARCHAR, type VARCHAR, occurrence VARCHAR, due TIMESTAMPTZ, batch VARCHAR, provider_id VARCHAR, transport VARCHAR,
       error VARCHAR, retryable BOOLEAN, reason VARCHAR)`);
     const until = new Date(o.now.getTime() - 86_400_000);
-    const { sends, skipped } = await simulateHistory(conn, { config, seed: o.seed, now: o.now, until, runHours: RUN_HOURS, log: o.log });
+    const { sends } = await simulateHistory(conn, { config, seed: o.seed, now: o.now, until, runHours: RUN_HOURS, log: o.log });
     const email = "(event LIKE 'email.%' OR event IN ('unsubscribed', 'nps.answered'))";
     const staging = path.join(eventsDir, ".partitions");
     await conn.run(`COPY (SELECT user_id, event, ts, properties, event_id, strftime(ts, '%Y-%m') AS month FROM events WHERE ${email} ORDER BY ts)
@@ -142,7 +140,7 @@ async function writeEmailHistory(o: BenchDataOptions, eventsDir: string, ledgerD
     flattenPartitions(staging, (month) => path.join(eventsDir, `email-${month}.parquet`), "number");
     const emailEvents = await scalar(conn, `SELECT count(*) AS n FROM events WHERE ${email}`);
     const ledgerFiles = await writeLedger(conn, ledgerDir);
-    return { emailEvents, sends, ledgerFiles, skipped };
+    return { emailEvents, sends, ledgerFiles };
   } finally {
     conn.closeSync();
     db.closeSync();

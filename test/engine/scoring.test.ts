@@ -157,6 +157,13 @@ describe("entry score_reached", () => {
     expect(plan2.sends).toEqual([]);
   });
 
+  it("counts points a `within` window has since dropped: the total earned so far", async () => {
+    const snap = await openData({ users: [ANN], events: [ev("webinar.registered", 3), ev("webinar.registered", 2)] });
+    const s = scoring([{ event: "webinar.registered", points: 10, withinMs: 86_400_000 }]);
+    const plan = await evaluate(withScoring(s, { campaigns: new Map([["hot-lead", trigger(20)]]) }), snap, NOW);
+    expect(plan.sends.map((x) => x.occurrence)).toEqual([ago(NOW, 2)]);
+  });
+
   it("assigns a tag whose rule starts on score_reached, at that instant", async () => {
     const snap = await openData({ users: [ANN], events: [ev("webinar.registered", 3), ev("webinar.registered", 2)] });
     const tags = new Map([["hot", { id: "hot", name: "hot", entry: { on: "score_reached" as const, threshold: 20 }, origin }]]);

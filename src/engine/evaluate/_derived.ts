@@ -32,10 +32,13 @@ export async function entryContext(conn: DuckDBConnection, config: Config, now: 
   };
 }
 
-/** Builds the derived tables above as temporary tables on `conn` (replacing earlier ones). */
-export async function buildDerivedTables(conn: DuckDBConnection, config: Config, ctx: EntryContext): Promise<void> {
+/**
+ * Builds the derived tables above as temporary tables on `conn` (replacing earlier ones).
+ * `entries` are the entries that will be compiled against them (default: every campaign's
+ * and tag's); the tables only some entry kinds read are built when one of them needs it.
+ */
+export async function buildDerivedTables(conn: DuckDBConnection, config: Config, ctx: EntryContext, entries: Entry[] = allEntries(config)): Promise<void> {
   const now = sqlInstant(ctx.now);
-  const entries = allEntries(config);
   await conn.run(`CREATE OR REPLACE TEMP TABLE email_activity AS ${emailActivitySql(ctx.now, config.settings.machineOpenMs)}`);
   await conn.run(`CREATE OR REPLACE TEMP TABLE email_messages AS ${emailMessagesSql()}`);
 
@@ -43,7 +46,11 @@ export async function buildDerivedTables(conn: DuckDBConnection, config: Config,
   await conn.run(`CREATE OR REPLACE TEMP TABLE score_awards AS ${scoreAwardsSql(config.scoring, ctx.now)}`);
   await conn.run(`CREATE OR REPLACE TEMP TABLE user_scores AS ${userScoresSql(config.scoring, ctx.now)}`);
   if (entries.some((e) => e.on === "score_reached")) {
-    await conn.run(`CREATE OR REPLACE TEMP TABLE score_history AS ${scoreHistorySql(scoreAwardsSql(config.scoring, ctx.now, { ignoreWithin: true }))}`);
+    // All-history awards: the same as score_awards unless some rule has a `within` window.
+    const awards = config.scoring.rules.some((r) => r.withinMs !== undefined)
+      ? scoreAwardsSql(config.scoring, ctx.now, { ignoreWithin: true })
+      : "SELECT * FROM score_awards";
+    await conn.run(`CREATE OR REPLACE TEMP TABLE score_history AS ${scoreHistorySql(awards)}`);
   }
 
   await conn.run(`CREATE OR REPLACE TEMP TABLE user_levels AS ${levelsSql(config.engagement, `SELECT user_id, ${now} AS at FROM users`)}`);

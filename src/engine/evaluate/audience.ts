@@ -23,7 +23,9 @@ export interface AudienceCounts {
  */
 export async function audienceSnapshot(config: Config, snapshot: Pick<Snapshot, "connection">, at: Date): Promise<AudienceCounts> {
   const conn = snapshot.connection;
-  await buildDerivedTables(conn, config, await entryContext(conn, config, at));
+  // Only the tag rules' entries are compiled here, so only the tables they read are built.
+  const tagEntries = [...config.tags.values()].map((t) => t.entry);
+  await buildDerivedTables(conn, config, await entryContext(conn, config, at), tagEntries);
   const signedUp = `user_id IN (SELECT user_id FROM users WHERE created_at <= ${sqlInstant(at)})`;
   const rows = async (sql: string): Promise<[string, number][]> =>
     (await conn.runAndReadAll(sql)).getRowObjects().map((r) => [String(r.k), Number(r.n)]);

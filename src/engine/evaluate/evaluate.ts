@@ -25,7 +25,6 @@ import type { HeldBack, HeldStatus, Plan, PlannedSend, SendIdentity } from "./ty
 export async function evaluate(config: Config, snapshot: Snapshot, now: Date): Promise<Plan> {
   const conn = snapshot.connection;
   const ctx = await entryContext(conn, config, now);
-  const warnings: string[] = [];
   await buildDerivedTables(conn, config, ctx);
   await buildStepTables(conn, config.settings);
 
@@ -50,7 +49,7 @@ export async function evaluate(config: Config, snapshot: Snapshot, now: Date): P
     badRows: await snapshot.badRows(),
     users: await count("users"),
     events: await count("events"),
-    warnings,
+    warnings: [],
   };
 }
 
