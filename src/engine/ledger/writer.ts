@@ -1,7 +1,8 @@
 /**
  * Appends ledger records to this run's NDJSON file, durably: each call is one write of
  * whole lines followed by fsync, so a process killed at any moment leaves only complete
- * records behind, and a record that `append` returned from is on disk.
+ * records behind, and a record that `append` returned from is on disk. Also the two
+ * durable-write helpers the spool, the outbox and the webhook converter share.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -63,4 +64,21 @@ export function syncDirectory(dir: string): void {
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
+}
+
+/**
+ * Replaces `file` with `content` so a crash never leaves half a file: written to a
+ * temporary file (`<file>.tmp`) beside it, fsynced, then renamed over it. The caller
+ * syncs the directory (`syncDirectory`) once its renames are done.
+ */
+export function writeFileDurably(file: string, content: string): void {
+  const temp = `${file}.tmp`;
+  const fd = fs.openSync(temp, "w");
+  try {
+    fs.writeSync(fd, content);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(temp, file);
 }

@@ -7,7 +7,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { syncDirectory } from "../ledger/writer.ts";
+import { syncDirectory, writeFileDurably } from "../ledger/writer.ts";
 import { toEml } from "./eml.ts";
 import type { BatchRequest, BatchResult, Transport } from "./transport.ts";
 
@@ -25,13 +25,7 @@ export function outboxTransport(outboxDir: string): Transport {
       const results = request.emails.map((email, i) => {
         const key = request.keys[i]!;
         const name = `${key}.eml`;
-        const file = path.join(dir, name);
-        const temp = `${file}.tmp`;
-        fs.writeFileSync(temp, toEml(email, { key, date: request.composedAt }));
-        const fd = fs.openSync(temp, "r");
-        fs.fsyncSync(fd);
-        fs.closeSync(fd);
-        fs.renameSync(temp, file);
+        writeFileDurably(path.join(dir, name), toEml(email, { key, date: request.composedAt }));
         return { ok: true as const, providerId: `${request.run}/${name}` };
       });
       syncDirectory(dir);

@@ -7,7 +7,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { syncDirectory } from "../ledger/writer.ts";
+import { syncDirectory, writeFileDurably } from "../ledger/writer.ts";
 import type { BatchRequest } from "./transport.ts";
 
 const fileOf = (spoolDir: string, batch: string): string => path.join(spoolDir, `${batch}.json`);
@@ -15,16 +15,7 @@ const fileOf = (spoolDir: string, batch: string): string => path.join(spoolDir, 
 /** Writes the batch durably (temporary file, fsync, rename, fsync of the directory). */
 export function writeSpool(spoolDir: string, request: BatchRequest): void {
   fs.mkdirSync(spoolDir, { recursive: true });
-  const file = fileOf(spoolDir, request.batch);
-  const temp = `${file}.tmp`;
-  const fd = fs.openSync(temp, "w");
-  try {
-    fs.writeSync(fd, JSON.stringify(request));
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(temp, file);
+  writeFileDurably(fileOf(spoolDir, request.batch), JSON.stringify(request));
   syncDirectory(spoolDir);
 }
 

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { NurtureError } from "../errors.ts";
-import { compactIso } from "../ledger/writer.ts";
+import { compactIso, syncDirectory, writeFileDurably } from "../ledger/writer.ts";
 import { readDeliveries } from "./read-deliveries.ts";
 import { toEvents } from "./to-events.ts";
 import type { EventRow, SetAside, WebhookConversion } from "./types.ts";
@@ -35,14 +35,6 @@ function readInput(file: string): string {
       problems: [{ code: "webhooks-input", severity: "error", message: (error as Error).message, file, hint: "pass --in with an NDJSON file of Resend webhook deliveries, one per line" }],
     });
   }
-}
-
-/** Writes `content` to `file` through a temporary file, so a crash never leaves half a file. */
-function writeAtomically(file: string, content: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, content);
-  fs.renameSync(tmp, file);
 }
 
 /**
@@ -96,6 +88,8 @@ export function convertWebhooks(options: ConvertOptions): WebhookConversion {
   const sha8 = createHash("sha256").update(content).digest("hex").slice(0, 8);
   const dir = path.resolve(options.outDir ?? path.join(options.dataDir, "snapshots", "events"));
   const file = path.join(dir, `webhooks-${compactIso(new Date(sorted[0]!.ts))}-${sha8}.ndjson`);
-  writeAtomically(file, content);
+  fs.mkdirSync(dir, { recursive: true });
+  writeFileDurably(file, content);
+  syncDirectory(dir);
   return { ...summary, file };
 }
