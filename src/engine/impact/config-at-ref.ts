@@ -6,10 +6,11 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { simpleGit, type SimpleGit } from "simple-git";
+import type { SimpleGit } from "simple-git";
 import { checkConfig, parseTemplate } from "../config/index.ts";
 import type { Config } from "../config/types.ts";
-import { NurtureError, usageError, type Problem } from "../errors.ts";
+import { usageError, type Problem } from "../errors.ts";
+import { repositoryAt } from "../git-repository.ts";
 
 /** Where the config directory sits in its repository, and the git handle to reach it. */
 export interface ConfigRepo {
@@ -38,16 +39,13 @@ export interface BaseConfig {
  */
 export async function configRepo(configDir: string): Promise<ConfigRepo> {
   const dir = fs.realpathSync(configDir);
-  const git = simpleGit({ baseDir: dir });
-  const inside = await git.checkIsRepo().catch(() => false);
-  if (!inside) {
-    throw new NurtureError("not-a-repository", `${configDir} is not inside a git repository, so there is no base to compare with`, {
-      problems: [{ code: "not-a-repository", severity: "error", message: "nurture diff compares the config with a git ref", file: configDir, hint: "run it in a git checkout of the repository (in GitHub Actions, actions/checkout with fetch-depth: 0)" }],
-    });
-  }
-  const root = fs.realpathSync((await git.revparse(["--show-toplevel"])).trim());
+  const { git, root } = await repositoryAt(dir, configDir, {
+    consequence: "so there is no base to compare with",
+    message: "nurture diff compares the config with a git ref",
+    hint: "run it in a git checkout of the repository (in GitHub Actions, actions/checkout with fetch-depth: 0)",
+  });
   const configPath = path.relative(root, dir).split(path.sep).join("/") || ".";
-  return { git: simpleGit({ baseDir: root }), root, configPath };
+  return { git, root, configPath };
 }
 
 /** Resolves `ref` to a commit hash; an unknown ref is a usage error (exit 2). */

@@ -14,6 +14,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
 import { NurtureError, usageError } from "../errors.ts";
+import { repositoryAt } from "../git-repository.ts";
 import { fallbackIdentity, IDENTITY_ENV } from "./_git-identity.ts";
 import { pushWithRetry } from "./_push.ts";
 
@@ -46,18 +47,6 @@ export interface CommitStateResult {
 }
 
 const lines = (text: string): string[] => text.split("\n").map((l) => l.trim()).filter(Boolean);
-
-async function repositoryOf(dir: string): Promise<{ git: SimpleGit; root: string }> {
-  const git = simpleGit({ baseDir: dir });
-  const inside = await git.checkIsRepo().catch(() => false);
-  if (!inside) {
-    throw new NurtureError("not-a-repository", `${dir} is not inside a git repository, so there is nowhere to commit the state`, {
-      problems: [{ code: "not-a-repository", severity: "error", message: "commit-state commits the ledger into the repository that holds it", file: dir, hint: "run it in a git checkout (in GitHub Actions: actions/checkout)" }],
-    });
-  }
-  const root = fs.realpathSync((await git.revparse(["--show-toplevel"])).trim());
-  return { git: simpleGit({ baseDir: root }), root };
-}
 
 /** The path itself if it is a directory, else its nearest existing ancestor directory. */
 function nearestDirectory(p: string): string {
@@ -109,7 +98,12 @@ export async function commitState(options: CommitStateOptions): Promise<CommitSt
   const absolute = options.paths.map((p) => path.resolve(options.cwd ?? process.cwd(), p));
   const existing = absolute.filter((p) => fs.existsSync(p));
   if (absolute.length === 0) throw usageError("commit-state needs at least one path to commit (--paths)");
-  const { git: plainGit, root } = await repositoryOf(nearestDirectory(absolute[0]!));
+  const holder = nearestDirectory(absolute[0]!);
+  const { git: plainGit, root } = await repositoryAt(holder, holder, {
+    consequence: "so there is nowhere to commit the state",
+    message: "commit-state commits the ledger into the repository that holds it",
+    hint: "run it in a git checkout (in GitHub Actions: actions/checkout)",
+  });
   // simple-git strips GIT_* variables from the environment unless allowed: the identity ones are wanted.
   const git = simpleGit({ baseDir: root, config: await fallbackIdentity(plainGit), allowEnvironment: IDENTITY_ENV });
   const branch = await targetBranch(git, options.branch);
