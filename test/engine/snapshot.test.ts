@@ -104,6 +104,32 @@ describe("openSnapshot", () => {
     expect(await rows(s, "SELECT user_id, event_id, properties->>'n' AS n FROM events")).toEqual([{ user_id: "u1", event_id: "p1", n: "1" }]);
   });
 
+  it("checks typed Parquet rows as strictly as text: duplicates across files, bad JSON, unknown users, missing times", async () => {
+    const dir = dataDir({ "snapshots/users/users.csv": USERS_CSV });
+    const first = await snap(dir);
+    const events = path.join(dir, "snapshots/events");
+    fs.mkdirSync(events, { recursive: true });
+    const row = (user: string | null, ts: string | null, properties: string, id: string): string =>
+      `SELECT ${user === null ? "NULL" : `'${user}'`} AS user_id, 'task.created' AS event,
+        ${ts === null ? "NULL" : `TIMESTAMPTZ '${ts}'`} AS ts, '${properties}' AS properties, '${id}' AS event_id`;
+    await first.connection.run(`COPY (${row("u1", "2026-11-04 12:00:00+00", '{"n": 1}', "p1")} UNION ALL ${row("u2", "2026-11-04 13:00:00+00", "{broken", "p2")}
+      UNION ALL ${row("ghost", "2026-11-04 14:00:00+00", "{}", "p3")} UNION ALL ${row("u2", null, "{}", "p4")}) TO '${events}/a.parquet' (FORMAT parquet)`);
+    await first.connection.run(`COPY (${row("u1", "2026-11-05 12:00:00+00", '{"n": 2}', "p1")} UNION ALL ${row(null, "2026-11-05 12:00:00+00", "{}", "p5")})
+      TO '${events}/b.parquet' (FORMAT parquet)`);
+    const s = await snap(dir);
+    expect(await rows(s, "SELECT user_id, event_id, properties->>'n' AS n FROM events")).toEqual([{ user_id: "u1", event_id: "p1", n: "1" }]);
+    expect((await s.badRows()).filter((b) => b.table === "events")).toEqual([
+      { table: "events", reason: "duplicate event_id (counted once)", count: 1 },
+      { table: "events", reason: "missing or unparseable ts", count: 1 },
+      { table: "events", reason: "missing user_id", count: 1 },
+      { table: "events", reason: "properties is not valid JSON", count: 1 },
+      { table: "events", reason: "unknown user", count: 1 },
+    ]);
+    const broken = await rows(s, "SELECT source, row_json FROM rejected_rows WHERE reason = 'properties is not valid JSON'");
+    expect(String(broken[0]!.source)).toMatch(/a\.parquet$/);
+    expect(String(broken[0]!.row_json)).toContain("{broken");
+  });
+
   it("gives a user's attributes as plain values and undefined for an unknown id", async () => {
     const s = await snap(dataDir({ "snapshots/users/users.csv": USERS_CSV }));
     expect(await s.userAttributes("u1")).toMatchObject({ user_id: "u1", first_name: "Ann", plan: "trial", created_at: "2026-11-01T10:00:00.000Z" });

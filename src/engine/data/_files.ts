@@ -13,23 +13,36 @@ function filesUnder(dir: string, extensions: string[]): string[] {
     .sort();
 }
 
+/** One SELECT over every file of one format, with a `source` column naming each row's file. */
+export interface ReaderSource {
+  format: "parquet" | "csv" | "ndjson";
+  sql: string;
+}
+
 /**
  * One SELECT per file format present under `dir`, each with a `source` column naming the
  * file a row came from, ready to be combined with UNION ALL BY NAME. The format is chosen
- * by extension: .parquet, .csv, .ndjson / .jsonl. `jsonColumns` pins NDJSON column types
- * (so a JSON object in `properties` stays JSON instead of becoming a struct).
+ * by extension: .parquet, .csv, .ndjson / .jsonl. Parquet sources also carry `_line`, the
+ * row's number inside its file. `jsonColumns` pins NDJSON column types (so a JSON object
+ * in `properties` stays JSON instead of becoming a struct).
  */
-export function readerSources(dir: string, options: { jsonColumns?: string } = {}): string[] {
-  const out: string[] = [];
+export function readerSources(dir: string, options: { jsonColumns?: string } = {}): ReaderSource[] {
+  const out: ReaderSource[] = [];
   const parquet = filesUnder(dir, [".parquet"]);
   const csv = filesUnder(dir, [".csv"]);
   const json = filesUnder(dir, [".ndjson", ".jsonl"]);
   const renamed = "SELECT * EXCLUDE (filename), filename AS source FROM";
-  if (parquet.length) out.push(`${renamed} read_parquet(${list(parquet)}, union_by_name = true, filename = true)`);
-  if (csv.length) out.push(`${renamed} read_csv(${list(csv)}, all_varchar = true, header = true, union_by_name = true, filename = true)`);
+  if (parquet.length) {
+    out.push({
+      format: "parquet",
+      sql: `SELECT * EXCLUDE (filename, file_row_number), filename AS source, file_row_number AS _line
+        FROM read_parquet(${list(parquet)}, union_by_name = true, filename = true, file_row_number = true)`,
+    });
+  }
+  if (csv.length) out.push({ format: "csv", sql: `${renamed} read_csv(${list(csv)}, all_varchar = true, header = true, union_by_name = true, filename = true)` });
   if (json.length) {
     const columns = options.jsonColumns ? `, columns = ${options.jsonColumns}` : "";
-    out.push(`${renamed} read_json(${list(json)}, format = 'newline_delimited', union_by_name = true, filename = true${columns})`);
+    out.push({ format: "ndjson", sql: `${renamed} read_json(${list(json)}, format = 'newline_delimited', union_by_name = true, filename = true${columns})` });
   }
   return out;
 }

@@ -4,7 +4,7 @@
  * dropped silently: each lands in `rejected_rows` with its reason and source file, and
  * `badRows()` counts them for every command that reads data.
  *
- * Tables after opening (session time zone UTC):
+ * Tables after opening (session time zone UTC; insertion order not kept, so ORDER BY when it matters):
  *   users(user_id, email, first_name, created_at TIMESTAMPTZ, timezone, …attributes)
  *   events(user_id, event, ts TIMESTAMPTZ, properties JSON, event_id)   -- deduped by event_id
  *   rejected_rows(tbl, source, reason, row_json)
@@ -60,6 +60,9 @@ export async function openSnapshot(dataDir: string): Promise<Snapshot> {
   const db = await DuckDBInstance.create(":memory:");
   const conn = await db.connect();
   await conn.run("SET TimeZone = 'UTC'");
+  // Tables are built in parallel, in any order (2–3x faster to store): a query that needs
+  // an order says so with ORDER BY; the few loads whose rowids must follow the files opt in.
+  await conn.run("SET preserve_insertion_order = false");
   await conn.run("CREATE TABLE rejected_rows (tbl VARCHAR, source VARCHAR, reason VARCHAR, row_json VARCHAR)");
   await loadUsers(conn, path.join(root, "users"));
   await loadEvents(conn, path.join(root, "events"));
@@ -89,69 +92,112 @@ async function loadUsers(conn: DuckDBConnection, dir: string): Promise<void> {
     await conn.run("CREATE TABLE users (user_id VARCHAR, email VARCHAR, first_name VARCHAR, created_at TIMESTAMPTZ, timezone VARCHAR)");
     return;
   }
-  await conn.run(`CREATE TEMP TABLE users_raw AS SELECT * FROM (${sources.join(" UNION ALL BY NAME ")})`);
+  await withInsertionOrder(conn, () =>
+    conn.run(`CREATE TEMP TABLE users_raw AS SELECT * FROM (${sources.map((s) => s.sql).join(" UNION ALL BY NAME ")})`));
   const columns = await columnNames(conn, "users_raw");
-  for (const needed of ["email", "first_name", "timezone", "created_at"]) {
+  for (const needed of ["email", "first_name", "timezone", "created_at", "user_id"]) {
     if (!columns.includes(needed)) await conn.run(`ALTER TABLE users_raw ADD COLUMN ${needed} VARCHAR`);
   }
-  if (!columns.includes("user_id")) await conn.run("ALTER TABLE users_raw ADD COLUMN user_id VARCHAR");
+  if (!columns.includes("_line")) await conn.run("ALTER TABLE users_raw ADD COLUMN _line BIGINT");
   await conn.run(`CREATE TEMP TABLE users_checked AS
     SELECT *, CASE
         WHEN user_id IS NULL OR trim(user_id::VARCHAR) = '' THEN 'missing user_id'
         WHEN TRY_CAST(created_at AS TIMESTAMPTZ) IS NULL THEN 'missing or unparseable created_at'
-        WHEN row_number() OVER (PARTITION BY user_id::VARCHAR ORDER BY source) > 1 THEN 'duplicate user_id (first row kept)'
+        WHEN row_number() OVER (PARTITION BY user_id::VARCHAR ORDER BY source, _line, rowid) > 1 THEN 'duplicate user_id (first row kept)'
       END AS _reason
     FROM users_raw`);
   await reject(conn, "users", "users_checked");
   await conn.run(`CREATE TABLE users AS
-    SELECT * EXCLUDE (_reason, source) REPLACE (user_id::VARCHAR AS user_id, created_at::TIMESTAMPTZ AS created_at,
+    SELECT * EXCLUDE (_reason, source, _line) REPLACE (user_id::VARCHAR AS user_id, created_at::TIMESTAMPTZ AS created_at,
       email::VARCHAR AS email, first_name::VARCHAR AS first_name, timezone::VARCHAR AS timezone)
     FROM users_checked WHERE _reason IS NULL`);
   await conn.run("DROP TABLE users_raw; DROP TABLE users_checked");
 }
 
-/** Loads events, rejects bad ones, and keeps the first row of each `event_id`. */
+const EVENT_TEXT_COLUMNS = "{user_id: 'VARCHAR', event: 'VARCHAR', ts: 'VARCHAR', properties: 'VARCHAR', event_id: 'VARCHAR'}";
+
+/**
+ * Loads events, rejects bad ones, and keeps the first row of each `event_id`.
+ *
+ * Every source is brought to one staging shape (typed `ts`, `properties` as text, the
+ * file and the row's place in it), and one statement then types, checks and stores every
+ * row, with the reason a bad one must be set aside. Typed Parquet keeps its types (no text
+ * round trip); CSV and NDJSON go through text first, in file order. Duplicates are looked
+ * for among hashes (fixed-size keys), and only rows whose hash repeats are ranked by id.
+ */
 async function loadEvents(conn: DuckDBConnection, dir: string): Promise<void> {
-  const sources = readerSources(dir, { jsonColumns: "{user_id: 'VARCHAR', event: 'VARCHAR', ts: 'VARCHAR', properties: 'VARCHAR', event_id: 'VARCHAR'}" });
+  const sources = readerSources(dir, { jsonColumns: EVENT_TEXT_COLUMNS });
   if (sources.length === 0) {
     await conn.run("CREATE TABLE events (user_id VARCHAR, event VARCHAR, ts TIMESTAMPTZ, properties JSON, event_id VARCHAR)");
     return;
   }
-  // Formats disagree on types (a Parquet struct, a CSV string, an NDJSON object), so each
-  // source is brought to one all-text shape before the rows are checked.
-  await conn.run("CREATE TEMP TABLE events_raw (user_id VARCHAR, event VARCHAR, ts VARCHAR, properties VARCHAR, event_id VARCHAR, source VARCHAR)");
+  const staged: string[] = [];
   for (const source of sources) {
-    const columns = await columnNames(conn, source);
-    const col = (name: string): string => (columns.includes(name) ? `${name}::VARCHAR` : "NULL");
-    const properties = columns.includes("properties")
-      ? "CASE WHEN json_type(to_json(properties)) = 'VARCHAR' THEN to_json(properties)->>'$' ELSE to_json(properties)::VARCHAR END"
-      : "NULL";
-    await conn.run(`INSERT INTO events_raw SELECT ${col("user_id")}, ${col("event")}, ${col("ts")}, ${properties}, ${col("event_id")}, source FROM (${source})`);
+    if (source.format === "parquet") staged.push(await parquetStage(conn, source.sql));
+    else await stageText(conn, source.sql);
   }
-  // Duplicates are rare: rank only the rows whose event_id occurs more than once (a hash
-  // aggregate), not every row (a window over all of them).
-  await conn.run(`CREATE TEMP TABLE events_dups AS
-    SELECT rid, row_number() OVER (PARTITION BY event_id ORDER BY source, rid) AS rn
-    FROM (SELECT rowid AS rid, event_id, source FROM events_raw)
-    WHERE event_id IN (SELECT event_id FROM events_raw WHERE event_id IS NOT NULL GROUP BY event_id HAVING count(*) > 1)`);
-  // A view, read twice (bad rows out, good rows in), rather than a third copy of every event.
-  await conn.run(`CREATE TEMP VIEW events_checked AS
-    SELECT r.* EXCLUDE (rid), CASE
+  if (sources.some((s) => s.format !== "parquet")) {
+    staged.push(`SELECT user_id, event, TRY_CAST(ts AS TIMESTAMPTZ) AS ts, ts AS ts_text, properties AS properties_text, event_id, source,
+      rowid AS _line FROM events_text`);
+  }
+  await conn.run(`CREATE TABLE events AS
+    SELECT r.user_id, r.event, r.ts, r.properties, r.event_id, r.source, r._line,
+      CASE WHEN r.ts IS NULL THEN r.ts_text END AS _bad_ts,
+      CASE WHEN r.properties IS NULL THEN r.properties_text END AS _bad_properties,
+      CASE
         WHEN r.user_id IS NULL OR trim(r.user_id) = '' THEN 'missing user_id'
         WHEN r.event IS NULL OR trim(r.event) = '' THEN 'missing event name'
-        WHEN TRY_CAST(r.ts AS TIMESTAMPTZ) IS NULL THEN 'missing or unparseable ts'
-        WHEN r.properties IS NOT NULL AND TRY_CAST(r.properties AS JSON) IS NULL THEN 'properties is not valid JSON'
+        WHEN r.ts IS NULL THEN 'missing or unparseable ts'
+        WHEN r.properties IS NULL AND r.properties_text IS NOT NULL THEN 'properties is not valid JSON'
         WHEN u.user_id IS NULL THEN 'unknown user'
-        WHEN d.rn > 1 THEN 'duplicate event_id (counted once)'
       END AS _reason
-    FROM (SELECT rowid AS rid, * FROM events_raw) r
-    LEFT JOIN users u ON u.user_id = r.user_id
-    LEFT JOIN events_dups d ON d.rid = r.rid`);
-  await reject(conn, "events", "events_checked");
-  await conn.run(`CREATE TABLE events AS
-    SELECT user_id, event, ts::TIMESTAMPTZ AS ts, properties::JSON AS properties, event_id
-    FROM events_checked WHERE _reason IS NULL`);
-  await conn.run("DROP VIEW events_checked; DROP TABLE events_dups; DROP TABLE events_raw");
+    FROM (SELECT *, TRY_CAST(properties_text AS JSON) AS properties FROM (${staged.join(" UNION ALL BY NAME ")})) r
+    LEFT JOIN users u ON u.user_id = r.user_id`);
+  // Among good rows, the first of each event_id (by file, then place in the file) is kept.
+  await conn.run(`UPDATE events SET _reason = 'duplicate event_id (counted once)' WHERE rowid IN (
+    SELECT rid FROM (
+      SELECT rowid AS rid, row_number() OVER (PARTITION BY event_id ORDER BY source, _line) AS rn
+      FROM events WHERE _reason IS NULL AND event_id IS NOT NULL AND hash(event_id) IN (
+        SELECT hash(event_id) FROM events WHERE _reason IS NULL AND event_id IS NOT NULL GROUP BY 1 HAVING count(*) > 1))
+    WHERE rn > 1)`);
+  await conn.run(`INSERT INTO rejected_rows
+    SELECT 'events', source, _reason, to_json({user_id: user_id, event: event, ts: coalesce(ts::VARCHAR, _bad_ts),
+      properties: coalesce(properties::VARCHAR, _bad_properties), event_id: event_id, source: source})::VARCHAR
+    FROM events WHERE _reason IS NOT NULL`);
+  await conn.run("DELETE FROM events WHERE _reason IS NOT NULL");
+  for (const column of ["source", "_line", "_bad_ts", "_bad_properties", "_reason"]) await conn.run(`ALTER TABLE events DROP COLUMN ${column}`);
+  await conn.run("DROP TABLE IF EXISTS events_text");
+}
+
+/** Parquet in the staging shape, keeping typed columns as they are. */
+async function parquetStage(conn: DuckDBConnection, sql: string): Promise<string> {
+  const types = await columnTypes(conn, sql);
+  const text = (name: string): string => (types.has(name) ? `${name}::VARCHAR` : "NULL::VARCHAR");
+  const tsType = types.get("ts") ?? "";
+  const typedTs = /^(TIMESTAMP|DATE)/.test(tsType);
+  const ts = !types.has("ts") ? "NULL::TIMESTAMPTZ" : typedTs ? "ts::TIMESTAMPTZ" : "TRY_CAST(ts::VARCHAR AS TIMESTAMPTZ)";
+  const propertiesType = types.get("properties") ?? "";
+  const properties = !types.has("properties") ? "NULL::VARCHAR"
+    : propertiesType === "JSON" || propertiesType === "VARCHAR" ? "properties::VARCHAR"
+    : "to_json(properties)::VARCHAR";
+  return `SELECT ${text("user_id")} AS user_id, ${text("event")} AS event, ${ts} AS ts, ${typedTs ? "NULL::VARCHAR" : text("ts")} AS ts_text,
+      ${properties} AS properties_text, ${text("event_id")} AS event_id, source, _line
+    FROM (${sql})`;
+}
+
+/**
+ * Appends CSV or NDJSON rows to `events_text`, as text and in file order (a row's place is
+ * its rowid there), since formats disagree on types (a CSV string, an NDJSON object).
+ */
+async function stageText(conn: DuckDBConnection, sql: string): Promise<void> {
+  await conn.run("CREATE TEMP TABLE IF NOT EXISTS events_text (user_id VARCHAR, event VARCHAR, ts VARCHAR, properties VARCHAR, event_id VARCHAR, source VARCHAR)");
+  const columns = await columnNames(conn, sql);
+  const col = (name: string): string => (columns.includes(name) ? `${name}::VARCHAR` : "NULL");
+  const properties = columns.includes("properties")
+    ? "CASE WHEN json_type(to_json(properties)) = 'VARCHAR' THEN to_json(properties)->>'$' ELSE to_json(properties)::VARCHAR END"
+    : "NULL";
+  await withInsertionOrder(conn, () => conn.run(`INSERT INTO events_text
+    SELECT ${col("user_id")}, ${col("event")}, ${col("ts")}, ${properties}, ${col("event_id")}, source FROM (${sql})`));
 }
 
 async function loadLedger(conn: DuckDBConnection, dir: string): Promise<void> {
@@ -168,6 +214,22 @@ async function loadLedger(conn: DuckDBConnection, dir: string): Promise<void> {
 async function reject(conn: DuckDBConnection, table: string, checked: string): Promise<void> {
   await conn.run(`INSERT INTO rejected_rows
     SELECT '${table}', c.source, c._reason, to_json(c)::VARCHAR FROM ${checked} c WHERE c._reason IS NOT NULL`);
+}
+
+/** Column name → DuckDB type of a table or a SELECT (bound, not run). */
+async function columnTypes(conn: DuckDBConnection, tableOrSelect: string): Promise<Map<string, string>> {
+  const reader = await conn.runAndReadAll(`SELECT column_name, column_type FROM (DESCRIBE ${tableOrSelect})`);
+  return new Map(reader.getRowObjects().map((r) => [String(r.column_name), String(r.column_type)]));
+}
+
+/** Runs `work` with insertion order kept, for a statement whose rowids must follow file order. */
+async function withInsertionOrder<T>(conn: DuckDBConnection, work: () => Promise<T>): Promise<T> {
+  await conn.run("SET preserve_insertion_order = true");
+  try {
+    return await work();
+  } finally {
+    await conn.run("SET preserve_insertion_order = false");
+  }
 }
 
 /** The columns of a table, or of a SELECT (bound, not run). */
