@@ -20,16 +20,20 @@ const EMAIL_EVENTS = "('email.sent', 'email.delivered', 'email.opened', 'email.c
 /** `SELECT user_id, msg, event, ts` for every human email event up to `now`. */
 export function emailActivitySql(now: Date, machineOpenMs: number): string {
   const at = sqlInstant(now);
+  // Only opens can be machine opens: the other events pass straight through, and only the
+  // opens are joined to their message's send instant.
   return `WITH e AS (
       SELECT user_id, event, ts,
         coalesce(json_extract_string(properties, '$.key'), event_id, event || '@' || CAST(epoch_ms(ts) AS VARCHAR)) AS msg
       FROM events WHERE ts <= ${at} AND event IN ${EMAIL_EVENTS}),
     l AS (SELECT key, min("at") AS sent_at FROM ledger WHERE kind = 'sent' AND "at" <= ${at} GROUP BY key),
-    s AS (SELECT user_id, msg, min(ts) FILTER (WHERE event IN ('email.sent', 'email.delivered')) AS sent_at FROM e GROUP BY user_id, msg)
+    s AS (SELECT user_id, msg, min(ts) AS sent_at FROM e WHERE event IN ('email.sent', 'email.delivered') GROUP BY user_id, msg)
+    SELECT user_id, msg, event, ts FROM e WHERE event <> 'email.opened'
+    UNION ALL
     SELECT e.user_id, e.msg, e.event, e.ts FROM e
     LEFT JOIN s ON s.user_id = e.user_id AND s.msg = e.msg
     LEFT JOIN l ON l.key = e.msg
-    WHERE NOT (e.event = 'email.opened' AND coalesce(e.ts <= least(s.sent_at, l.sent_at) + ${sqlInterval(machineOpenMs)}, false))`;
+    WHERE e.event = 'email.opened' AND NOT coalesce(e.ts <= least(s.sent_at, l.sent_at) + ${sqlInterval(machineOpenMs)}, false)`;
 }
 
 /** `SELECT user_id, msg, sent_at, delivered_at, engaged_at, clicked_at`, one row per message, from email_activity. */
