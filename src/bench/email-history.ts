@@ -15,7 +15,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Campaign, Config, Step } from "../engine/config/types.ts";
 import { isMarketing } from "../engine/config/types.ts";
 import { occurrenceTableSql } from "../engine/evaluate/_occurrences.ts";
-import { buildStepTables, stepSql } from "../engine/evaluate/_steps-sql.ts";
+import { buildStepTables, hasOrphanKeys, stepSql } from "../engine/evaluate/_steps-sql.ts";
 import { buildDerivedTables, entryContext } from "../engine/evaluate/_derived.ts";
 import type { EntryContext } from "../engine/sql/entries.ts";
 import { sqlInstant, sqlString } from "../engine/sql/literals.ts";
@@ -82,12 +82,13 @@ async function sendStep(conn: DuckDBConnection, campaign: Campaign, step: Step, 
     SELECT key, user_id, campaign, step, variant, ${pick((v) => v.template)} AS template, ${pick((v) => typeOf(v.template))} AS type,
       occurrence, due, least(${nextRunSql("due", o.runHours)}, ${sqlInstant(o.until)}) AS "at"
     FROM (SELECT s.key, s.user_id, ${sqlString(campaign.id)} AS campaign, ${sqlString(step.id)} AS step, ${variant} AS variant, s.occurrence, s.due
-      FROM (${stepSql(campaign, step, "occ", settings, ctx)}) s
+      FROM (${stepSql(campaign, step, "occ", settings, ctx, { orphans: await hasOrphanKeys(conn) })}) s
       WHERE s.branch_taken AND NOT s.goal_reached AND NOT s.exited AND NOT s.no_email ${suppressed})`);
   const n = await count(conn, "new_sends");
   if (n === 0) return 0;
   await conn.run("INSERT INTO bench_sends SELECT * FROM new_sends");
-  await conn.run(`INSERT INTO ledger (kind, "at", run, key, user_id, campaign, step) SELECT 'sent', "at", 'bench-history', key, user_id, campaign, step FROM new_sends`);
+  await conn.run(`INSERT INTO ledger (kind, "at", run, key, user_id, campaign, step, occurrence)
+    SELECT 'sent', "at", 'bench-history', key, user_id, campaign, step, occurrence FROM new_sends`);
   await conn.run(`INSERT INTO events ${emailEventsSql("new_sends", { seed: o.seed, nowUs: o.now.getTime() * 1000, siteUrl: settings.siteUrl })}`);
   return n;
 }

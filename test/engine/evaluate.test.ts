@@ -24,8 +24,8 @@ const withCampaigns = (...campaigns: Campaign[]): Config => ({ ...base, campaign
 const ANN = { user_id: "ann", email: "ann@example.com", first_name: "Ann", created_at: "2026-11-20T02:00:00Z", timezone: "Europe/Berlin" };
 
 const plan = async (config: Config, data: Data, now: string) => evaluate(config, await openData({ ...data, users: data.users ?? [ANN] }), new Date(now));
-const sent = (key: string, at: string) => [
-  { kind: "intent", at, run: "r", key, user_id: "ann", campaign: "welcome", step: "hello", template: "welcome-1", type: "regular", occurrence: "o", due: at, batch: "b" },
+const sent = (key: string, at: string, occurrence = "2026-11-20T02:00:00.000Z") => [
+  { kind: "intent", at, run: "r", key, user_id: "ann", campaign: "welcome", step: "hello", template: "welcome-1", type: "regular", occurrence, due: at, batch: "b" },
   { kind: "sent", at, run: "r", key, provider_id: "p", transport: "outbox" },
 ];
 const keyOf = (stepId: string, occurrence = "2026-11-20T02:00:00.000Z") => messageKey("ann", "welcome", stepId, occurrence);
@@ -63,6 +63,22 @@ describe("evaluate", () => {
     expect(done.sends).toEqual([]);
     const crashed = await plan(withCampaigns(campaign()), { ledger: sent(keyOf("hello"), "2026-11-20T08:01:00Z").slice(0, 1) }, "2026-11-20T09:00:00Z");
     expect(crashed.sends.map((s) => s.key)).toEqual([keyOf("hello")]);
+  });
+
+  it("never plans a key sent with no intent record, though the ledger does not say whose step it was", async () => {
+    const p = await plan(withCampaigns(campaign()), { ledger: sent(keyOf("hello"), "2026-11-20T08:01:00Z").slice(1) }, "2026-11-20T09:00:00Z");
+    expect(p.sends).toEqual([]);
+  });
+
+  it("never plans a key whose intent record names another occurrence than the key was made from", async () => {
+    const p = await plan(withCampaigns(campaign()), { ledger: sent(keyOf("hello"), "2026-11-20T08:01:00Z", "edited") }, "2026-11-20T09:00:00Z");
+    expect(p.sends).toEqual([]);
+  });
+
+  it("chains a step on a previous send whose intent record is missing", async () => {
+    const c = campaign({ steps: [step("hello"), step("next", { after: "hello", waitMs: D })] });
+    const p = await plan(withCampaigns(c), { ledger: sent(keyOf("hello"), "2026-11-20T08:05:00Z").slice(1) }, "2026-11-21T08:06:00Z");
+    expect(p.sends.map((s) => [s.step, s.dueAt])).toEqual([["next", "2026-11-21T08:05:00.000Z"]]);
   });
 
   it("chains a step on the previous step's send time plus its wait", async () => {

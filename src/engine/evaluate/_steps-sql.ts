@@ -37,16 +37,33 @@ function inWindowSql(tz: string, settings: Settings, ctx: CompileContext): strin
 
 /**
  * Tables every step query joins instead of rescanning the ledger and the events; built
- * once per evaluation, as of `now`:
- *   sent_keys(key, sent_at)               first `sent` record of each key
- *   done_keys(key)                        keys sent or skipped: never planned again
+ * once per evaluation, as of `now`. The key tables name the campaign, step, user and
+ * occurrence of each key (from its `intent` or `skipped` record), so a step query finds its
+ * own step's rows by (user, occurrence) without hashing a key for every occurrence. A key
+ * with no such record, or whose record does not hash to it (an "orphan": a hand-edited or
+ * truncated ledger), has NULLs there; while any exists, step queries match by key instead
+ * (see `hasOrphanKeys`):
+ *   sent_keys(key, campaign, step, user_id, occurrence, sent_at)
+ *                                             first `sent` record of each key
+ *   done_keys(key, campaign, step, user_id, occurrence)
+ *                                             keys sent or skipped: never planned again
  *   message_events(key, user_id, opened_at, clicked_at)
- *                                         first human open (later than the machine-open
- *                                         window after sending) and first click per key
+ *                                             first human open (later than the machine-open
+ *                                             window after sending) and first click per key
  */
 export async function buildStepTables(conn: DuckDBConnection, settings: Settings): Promise<void> {
-  await conn.run(`CREATE OR REPLACE TEMP TABLE sent_keys AS SELECT key, min("at") AS sent_at FROM ledger WHERE kind = 'sent' GROUP BY key`);
-  await conn.run("CREATE OR REPLACE TEMP TABLE done_keys AS SELECT DISTINCT key FROM ledger WHERE kind IN ('sent', 'skipped')");
+  // Only keys sent or skipped matter here; each one's record is checked against its key, so
+  // a hand-edited record cannot make a step miss a key it sent (it becomes an orphan).
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ledger_keys AS
+    SELECT key, sent_at, done, CASE WHEN ok THEN campaign END AS campaign, CASE WHEN ok THEN step END AS step,
+      CASE WHEN ok THEN user_id END AS user_id, CASE WHEN ok THEN occurrence END AS occurrence
+    FROM (SELECT *, coalesce(sha256(user_id || chr(0) || campaign || chr(0) || step || chr(0) || occurrence)[1:32] = key, false) AS ok FROM (
+      SELECT key, any_value(campaign) AS campaign, any_value(step) AS step, any_value(user_id) AS user_id, any_value(occurrence) AS occurrence,
+        min("at") FILTER (WHERE kind = 'sent') AS sent_at, bool_or(kind IN ('sent', 'skipped')) AS done
+      FROM ledger WHERE kind IN ('intent', 'sent', 'skipped') GROUP BY key HAVING bool_or(kind IN ('sent', 'skipped'))))`);
+  await conn.run("CREATE OR REPLACE TEMP TABLE sent_keys AS SELECT key, campaign, step, user_id, occurrence, sent_at FROM ledger_keys WHERE sent_at IS NOT NULL");
+  await conn.run("CREATE OR REPLACE TEMP TABLE done_keys AS SELECT key, campaign, step, user_id, occurrence FROM ledger_keys WHERE done");
+  await conn.run("DROP TABLE ledger_keys");
   await conn.run(`CREATE OR REPLACE TEMP TABLE message_events AS
     SELECT s.key, e.user_id,
       min(e.ts) FILTER (WHERE e.event = 'email.opened' AND e.ts > s.sent_at + ${sqlInterval(settings.machineOpenMs)}) AS opened_at,
@@ -55,6 +72,18 @@ export async function buildStepTables(conn: DuckDBConnection, settings: Settings
           WHERE event IN ('email.opened', 'email.clicked')) e
     JOIN sent_keys s ON s.key = e.key
     GROUP BY s.key, e.user_id`);
+}
+
+/** Whether the ledger holds a sent or skipped key with no intent or skipped record naming its step. */
+export async function hasOrphanKeys(conn: DuckDBConnection): Promise<boolean> {
+  const reader = await conn.runAndReadAll("SELECT EXISTS (SELECT 1 FROM done_keys WHERE campaign IS NULL OR user_id IS NULL OR occurrence IS NULL) AS y");
+  return reader.getRowObjects()[0]!.y === true;
+}
+
+/** The rows of a key table (above) of `step` of `campaign`, and with `orphans` those of no known step. */
+function keysOf(table: string, campaign: string, step: string, orphans: boolean): string {
+  const mine = `campaign = ${sqlString(campaign)} AND step = ${sqlString(step)}`;
+  return `(SELECT * FROM ${table} WHERE ${orphans ? `campaign IS NULL OR user_id IS NULL OR occurrence IS NULL OR (${mine})` : mine})`;
 }
 
 /** Whether the `after` step's email (row `m` of message_events, sent at `sentAt`) shows the behaviour by `by`. */
@@ -82,32 +111,43 @@ function branchSql(when: BranchOn, sentAt: string, by: string, campaign: Campaig
 /**
  * Candidate rows of one step: user_id, occurrence, key, due, and flags. `occurrences` is a
  * table made by `occurrenceTableSql` (occurrences with goal_reached and exited). Reads the
- * tables of `buildStepTables`. With `upcoming`, rows whose moment is still to come are
- * included too (explain shows when they will be due).
+ * tables of `buildStepTables`; `orphans` is what `hasOrphanKeys` said of them. With
+ * `upcoming`, rows whose moment is still to come are included too (explain shows when they
+ * will be due).
  */
 export function stepSql(
-  campaign: Campaign, step: Step, occurrences: string, settings: Settings, ctx: CompileContext, options: { upcoming?: boolean } = {},
+  campaign: Campaign, step: Step, occurrences: string, settings: Settings, ctx: CompileContext,
+  options: { upcoming?: boolean; orphans?: boolean } = {},
 ): string {
   const now = sqlInstant(ctx.now);
+  const orphans = options.orphans ?? true;
   const tz = userZoneSql("u.timezone", ctx.zones, settings.timezone);
-  const prevKey = step.after ? keySql("o.user_id", campaign.id, step.after, "o.occurrence") : "CAST(NULL AS VARCHAR)";
-  const base = step.after ? "p.sent_at" : "k.occurred_at";
   // The branch is judged on what the user had done with the previous email by this step's due moment.
   const branch = step.when && step.after ? branchSql(step.when, "c.base", "c.due", campaign) : "true";
   // A step that waits for the conversion is not stopped by it.
   const goal = campaign.goal && step.when !== "converted" ? "c.goal_reached" : "false";
   const inWindow = inWindowSql("c.tz", settings, ctx);
   const raw = `base + ${sqlInterval(step.waitMs)}`;
-  // Keys already sent or skipped leave first, so the costly time-zone arithmetic only
-  // runs for the few rows still open.
-  return `WITH k AS (
-      SELECT o.user_id, o.occurrence, o.occurred_at, o.goal_reached, o.exited,
-        ${keySql("o.user_id", campaign.id, step.id, "o.occurrence")} AS key, ${prevKey} AS prev_key
-      FROM ${occurrences} o
+  const sent = step.after ? keysOf("sent_keys", campaign.id, step.after, orphans) : "";
+  const done = keysOf("done_keys", campaign.id, step.id, orphans);
+  // Keys already sent or skipped leave first, so the costly time-zone arithmetic only runs
+  // for the few rows still open. Without orphan keys, the ledger's rows are found by
+  // (user, occurrence) and a key is hashed only for the rows that are left.
+  const k = orphans
+    ? `SELECT o.*, ${step.after ? "p.sent_at" : "NULL::TIMESTAMPTZ"} AS prev_sent_at FROM (
+        SELECT o.user_id, o.occurrence, o.occurred_at, o.goal_reached, o.exited,
+          ${keySql("o.user_id", campaign.id, step.id, "o.occurrence")} AS key,
+          ${step.after ? keySql("o.user_id", campaign.id, step.after, "o.occurrence") : "NULL::VARCHAR"} AS prev_key
+        FROM ${occurrences} o) o${step.after ? ` LEFT JOIN ${sent} p ON p.key = o.prev_key` : ""}
+      WHERE NOT EXISTS (SELECT 1 FROM ${done} d WHERE d.key = o.key)`
+    : `SELECT o.user_id, o.occurrence, o.occurred_at, o.goal_reached, o.exited,
+        ${step.after ? "p.key" : "NULL::VARCHAR"} AS prev_key, ${step.after ? "p.sent_at" : "NULL::TIMESTAMPTZ"} AS prev_sent_at
+      FROM ${occurrences} o${step.after ? ` LEFT JOIN ${sent} p ON p.user_id = o.user_id AND p.occurrence = o.occurrence` : ""}
+      WHERE NOT EXISTS (SELECT 1 FROM ${done} d WHERE d.user_id = o.user_id AND d.occurrence = o.occurrence)`;
+  return `WITH k AS (${k}
     ), todo AS (
-      SELECT k.*, ${tz} AS tz, nullif(trim(u.email), '') IS NULL AS no_email, ${base} AS base
-      FROM k JOIN users u ON u.user_id = k.user_id${step.after ? " LEFT JOIN sent_keys p ON p.key = k.prev_key" : ""}
-      WHERE NOT EXISTS (SELECT 1 FROM done_keys d WHERE d.key = k.key)
+      SELECT k.*, ${tz} AS tz, nullif(trim(u.email), '') IS NULL AS no_email, ${step.after ? "k.prev_sent_at" : "k.occurred_at"} AS base
+      FROM k JOIN users u ON u.user_id = k.user_id
     ), l AS (
       -- The window only ever moves a moment later, so a raw moment after now cannot be due.
       SELECT todo.*, ${convertSql("tz", raw, ctx.zones)} AS local_raw FROM todo
@@ -115,8 +155,8 @@ export function stepSql(
     ), c AS (
       SELECT l.*, ${convertSql("tz", windowedLocal("local_raw", settings), ctx.zones)} AS due FROM l
     )
-    SELECT c.user_id, c.occurrence, c.occurred_at, c.key, c.due,
+    SELECT c.user_id, c.occurrence, c.occurred_at, ${keySql("c.user_id", campaign.id, step.id, "c.occurrence")} AS key, c.due,
       ${branch} AS branch_taken, ${goal} AS goal_reached, c.exited, ${inWindow} AS in_window, c.no_email
-    FROM c LEFT JOIN message_events m ON m.key = c.prev_key AND m.user_id = c.user_id
+    FROM c${step.after ? " LEFT JOIN message_events m ON m.key = c.prev_key AND m.user_id = c.user_id" : ""}
     ${options.upcoming ? "" : `WHERE c.due <= ${now}`}`;
 }

@@ -17,7 +17,7 @@ import { sqlInstant, sqlInterval } from "../sql/literals.ts";
 import { buildDerivedTables, entryContext } from "./_derived.ts";
 import { applyCaps, type CapCandidate } from "./_caps.ts";
 import { occurrenceTableSql } from "./_occurrences.ts";
-import { buildStepTables, stepSql } from "./_steps-sql.ts";
+import { buildStepTables, hasOrphanKeys, stepSql } from "./_steps-sql.ts";
 import { chooseVariant } from "./key.ts";
 import type { HeldBack, HeldStatus, Plan, PlannedSend, SendIdentity } from "./types.ts";
 
@@ -27,11 +27,12 @@ export async function evaluate(config: Config, snapshot: Snapshot, now: Date): P
   const ctx = await entryContext(conn, config, now);
   await buildDerivedTables(conn, config, ctx);
   await buildStepTables(conn, config.settings);
+  const orphans = await hasOrphanKeys(conn);
 
   const candidates: CapCandidate[] = [];
   const held: HeldBack[] = [];
   for (const campaign of config.campaigns.values()) {
-    for (const row of await campaignRows(conn, campaign, config, ctx)) {
+    for (const row of await campaignRows(conn, campaign, config, ctx, orphans)) {
       const status = holdStatus(row, campaign, config, now);
       if (status) held.push({ ...row.identity, status: status.status, reason: status.reason });
       else candidates.push({ identity: row.identity, reason: row.reason });
@@ -60,13 +61,13 @@ interface CandidateRow {
 }
 
 /** Every due row of one campaign, across its steps, with the facts needed to decide. */
-async function campaignRows(conn: DuckDBConnection, campaign: Campaign, config: Config, ctx: EntryContext): Promise<CandidateRow[]> {
+async function campaignRows(conn: DuckDBConnection, campaign: Campaign, config: Config, ctx: EntryContext, orphans: boolean): Promise<CandidateRow[]> {
   await conn.run(`CREATE OR REPLACE TEMP TABLE occ AS ${occurrenceTableSql(campaign, ctx)}`);
   const out: CandidateRow[] = [];
   for (const step of campaign.steps) {
     const reader = await conn.runAndReadAll(`SELECT s.*, strftime(timezone('UTC', s.due), '%Y-%m-%dT%H:%M:%S.%g') || 'Z' AS due_iso,
         (SELECT first(p.reason ORDER BY p.reason) FROM suppressed p WHERE p.user_id = s.user_id) AS suppressed
-      FROM (${stepSql(campaign, step, "occ", config.settings, ctx)}) s WHERE s.branch_taken`);
+      FROM (${stepSql(campaign, step, "occ", config.settings, ctx, { orphans })}) s WHERE s.branch_taken`);
     for (const r of reader.getRowObjects()) {
       const userId = String(r.user_id);
       const variant = step.variants ? chooseVariant(userId, campaign.id, step.id, step.variants) : undefined;

@@ -17,7 +17,7 @@ import { sqlInstant, sqlString } from "../sql/literals.ts";
 import { evaluate } from "../evaluate/evaluate.ts";
 import { entryContext } from "../evaluate/_derived.ts";
 import { occurrenceTableSql } from "../evaluate/_occurrences.ts";
-import { stepSql } from "../evaluate/_steps-sql.ts";
+import { hasOrphanKeys, stepSql } from "../evaluate/_steps-sql.ts";
 import type { HeldBack, PlannedSend, Plan } from "../evaluate/types.ts";
 
 /** One line of a campaign's history in the ledger. */
@@ -118,9 +118,10 @@ async function explainCampaign(
 
   const upcoming: UpcomingStep[] = [];
   const branchesNotTaken: string[] = [];
+  const orphans = await hasOrphanKeys(conn);
   for (const step of campaign.steps) {
     const rows = (await conn.runAndReadAll(`SELECT occurrence, branch_taken, strftime(timezone('UTC', due), '%Y-%m-%dT%H:%M:%S') || 'Z' AS due, due > ${sqlInstant(ctx.now)} AS later
-      FROM (${stepSql(campaign, step, "explain_occ", config.settings, ctx, { upcoming: true })}) ORDER BY due`)).getRowObjects();
+      FROM (${stepSql(campaign, step, "explain_occ", config.settings, ctx, { upcoming: true, orphans })}) ORDER BY due`)).getRowObjects();
     for (const r of rows) {
       if (r.later === true) upcoming.push({ step: step.id, occurrence: String(r.occurrence), due: String(r.due) });
       else if (r.branch_taken !== true) branchesNotTaken.push(step.id);
