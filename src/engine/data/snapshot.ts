@@ -234,8 +234,7 @@ async function withInsertionOrder<T>(conn: DuckDBConnection, work: () => Promise
 
 /** The columns of a table, or of a SELECT (bound, not run). */
 async function columnNames(conn: DuckDBConnection, tableOrSelect: string): Promise<string[]> {
-  const reader = await conn.runAndReadAll(`SELECT column_name FROM (DESCRIBE ${tableOrSelect})`);
-  return reader.getRowObjects().map((r) => String(r.column_name));
+  return [...(await columnTypes(conn, tableOrSelect)).keys()];
 }
 
 /** DuckDB values → plain JSON-friendly values (timestamps as ISO strings). */

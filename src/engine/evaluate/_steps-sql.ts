@@ -43,9 +43,9 @@ function inWindowSql(tz: string, settings: Settings, ctx: CompileContext): strin
  * with no such record, or whose record does not hash to it (an "orphan": a hand-edited or
  * truncated ledger), has NULLs there; while any exists, step queries match by key instead
  * (see `hasOrphanKeys`):
- *   sent_keys(key, campaign, step, user_id, occurrence, sent_at)
- *                                             first `sent` record of each key
- *   done_keys(key, campaign, step, user_id, occurrence)
+ *   sent_keys(key, sent_at, campaign, step, user_id, occurrence)
+ *                                             the done keys with a `sent` record, at its first
+ *   done_keys(key, sent_at, campaign, step, user_id, occurrence)
  *                                             keys sent or skipped: never planned again
  *   message_events(key, user_id, opened_at, clicked_at)
  *                                             first human open (later than the machine-open
@@ -54,16 +54,14 @@ function inWindowSql(tz: string, settings: Settings, ctx: CompileContext): strin
 export async function buildStepTables(conn: DuckDBConnection, settings: Settings): Promise<void> {
   // Only keys sent or skipped matter here; each one's record is checked against its key, so
   // a hand-edited record cannot make a step miss a key it sent (it becomes an orphan).
-  await conn.run(`CREATE OR REPLACE TEMP TABLE ledger_keys AS
-    SELECT key, sent_at, done, CASE WHEN ok THEN campaign END AS campaign, CASE WHEN ok THEN step END AS step,
+  await conn.run(`CREATE OR REPLACE TEMP TABLE done_keys AS
+    SELECT key, sent_at, CASE WHEN ok THEN campaign END AS campaign, CASE WHEN ok THEN step END AS step,
       CASE WHEN ok THEN user_id END AS user_id, CASE WHEN ok THEN occurrence END AS occurrence
     FROM (SELECT *, coalesce(sha256(user_id || chr(0) || campaign || chr(0) || step || chr(0) || occurrence)[1:32] = key, false) AS ok FROM (
       SELECT key, any_value(campaign) AS campaign, any_value(step) AS step, any_value(user_id) AS user_id, any_value(occurrence) AS occurrence,
-        min("at") FILTER (WHERE kind = 'sent') AS sent_at, bool_or(kind IN ('sent', 'skipped')) AS done
+        min("at") FILTER (WHERE kind = 'sent') AS sent_at
       FROM ledger WHERE kind IN ('intent', 'sent', 'skipped') GROUP BY key HAVING bool_or(kind IN ('sent', 'skipped'))))`);
-  await conn.run("CREATE OR REPLACE TEMP TABLE sent_keys AS SELECT key, campaign, step, user_id, occurrence, sent_at FROM ledger_keys WHERE sent_at IS NOT NULL");
-  await conn.run("CREATE OR REPLACE TEMP TABLE done_keys AS SELECT key, campaign, step, user_id, occurrence FROM ledger_keys WHERE done");
-  await conn.run("DROP TABLE ledger_keys");
+  await conn.run("CREATE OR REPLACE TEMP TABLE sent_keys AS SELECT * FROM done_keys WHERE sent_at IS NOT NULL");
   await conn.run(`CREATE OR REPLACE TEMP TABLE message_events AS
     SELECT s.key, e.user_id,
       min(e.ts) FILTER (WHERE e.event = 'email.opened' AND e.ts > s.sent_at + ${sqlInterval(settings.machineOpenMs)}) AS opened_at,
