@@ -7,7 +7,7 @@
  */
 import path from "node:path";
 import type { Config, MessageType } from "../engine/config/types.ts";
-import type { Snapshot } from "../engine/data/snapshot.ts";
+import { appendLedgerFiles, type Snapshot } from "../engine/data/snapshot.ts";
 import type { HeldStatus, Plan } from "../engine/evaluate/types.ts";
 import { DAY_MS, HOUR_MS } from "../engine/duration.ts";
 import { react } from "./behaviour.ts";
@@ -45,10 +45,6 @@ export interface ReplaySummary {
   conversions: number;
 }
 
-const LEDGER_COLUMNS = `{kind: 'VARCHAR', "at": 'VARCHAR', run: 'VARCHAR', key: 'VARCHAR', user_id: 'VARCHAR',
-  campaign: 'VARCHAR', step: 'VARCHAR', variant: 'VARCHAR', template: 'VARCHAR', type: 'VARCHAR',
-  occurrence: 'VARCHAR', due: 'VARCHAR', batch: 'VARCHAR', provider_id: 'VARCHAR', transport: 'VARCHAR',
-  error: 'VARCHAR', retryable: 'BOOLEAN', reason: 'VARCHAR'}`;
 
 /** The run instants: `runHours` on each of the last `days` days, none after `now`, oldest first. */
 export function runInstants(now: Date, days: number, runHours: number[]): Date[] {
@@ -94,8 +90,7 @@ export async function replay(snapshot: Snapshot, o: ReplayOptions): Promise<Repl
     const plan = await o.evaluate(o.config, snapshot, at);
     const run = simulateRun(plan, { at, ledgerDir });
     if (run.file) {
-      await conn.run(`INSERT INTO ledger BY NAME SELECT * REPLACE ("at"::TIMESTAMPTZ AS "at", TRY_CAST(due AS TIMESTAMPTZ) AS due)
-        FROM read_json('${run.file.replaceAll("'", "''")}', format = 'newline_delimited', columns = ${LEDGER_COLUMNS})`);
+      await appendLedgerFiles(conn, [run.file]);
     }
 
     const fresh: DemoEvent[] = [];

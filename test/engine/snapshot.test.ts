@@ -130,6 +130,34 @@ describe("openSnapshot", () => {
     expect(String(broken[0]!.row_json)).toContain("{broken");
   });
 
+  it("keeps the first good row of a repeated event_id across formats, and never pairs rows without an id", async () => {
+    const dir = dataDir({ "snapshots/users/users.csv": USERS_CSV });
+    const first = await snap(dir);
+    const events = path.join(dir, "snapshots/events");
+    fs.mkdirSync(events, { recursive: true });
+    fs.writeFileSync(path.join(events, "a.ndjson"), [
+      { user_id: "ghost", event: "task.created", ts: "2026-11-04T09:00:00Z", event_id: "e1", properties: { n: 1 } },
+      { user_id: "u1", event: "task.created", ts: "2026-11-04T10:00:00Z", event_id: "e1", properties: { n: 2 } },
+      { user_id: "u1", event: "page.viewed", ts: "2026-11-04T11:00:00Z", properties: { n: 4 } },
+      { user_id: "u1", event: "page.viewed", ts: "2026-11-04T11:00:00Z", properties: { n: 4 } },
+    ].map((r) => JSON.stringify(r)).join("\n"));
+    await first.connection.run(`COPY (SELECT 'u1' AS user_id, 'task.created' AS event, TIMESTAMPTZ '2026-11-04 08:00:00+00' AS ts,
+      '{"n": 3}'::JSON AS properties, 'e1' AS event_id) TO '${events}/b.parquet' (FORMAT parquet)`);
+    const s = await snap(dir);
+    expect(await rows(s, "SELECT event_id, properties->>'n' AS n FROM events ORDER BY ts, n")).toEqual([
+      { event_id: "e1", n: "2" },
+      { event_id: null, n: "4" },
+      { event_id: null, n: "4" },
+    ]);
+    expect((await s.badRows()).filter((b) => b.table === "events")).toEqual([
+      { table: "events", reason: "duplicate event_id (counted once)", count: 1 },
+      { table: "events", reason: "unknown user", count: 1 },
+    ]);
+    const duplicate = await rows(s, "SELECT source, row_json FROM rejected_rows WHERE tbl = 'events' AND reason LIKE 'duplicate%'");
+    expect(String(duplicate[0]!.source)).toMatch(/b\.parquet$/);
+    expect(String(duplicate[0]!.row_json)).toContain('\\"n\\": 3');
+  });
+
   it("gives a user's attributes as plain values and undefined for an unknown id", async () => {
     const s = await snap(dataDir({ "snapshots/users/users.csv": USERS_CSV }));
     expect(await s.userAttributes("u1")).toMatchObject({ user_id: "u1", first_name: "Ann", plan: "trial", created_at: "2026-11-01T10:00:00.000Z" });

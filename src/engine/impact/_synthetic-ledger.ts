@@ -1,28 +1,28 @@
 /**
- * Writes a backtest run's outcome into the in-memory `ledger` table exactly as a real run
- * would record it (an `intent` and a `sent` per send, a `skipped` per row that came too
- * late), so later runs of the replay see it through the same ledger the evaluator reads.
+ * Writes a backtest run's outcome into the in-memory `ledger` table as a real run would
+ * record it (an `intent` and a `sent` per send, a `skipped` per row that came too late,
+ * with the columns that table keeps), so later runs of the replay see it through the same
+ * ledger the evaluator reads.
  * Nothing touches the ledger files on disk.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Plan } from "../evaluate/types.ts";
 
-const STAGE_COLUMNS = ["kind", "at", "run", "key", "user_id", "campaign", "step", "variant", "template", "type", "occurrence", "due", "transport", "provider_id", "reason"] as const;
+const STAGE_COLUMNS = ["kind", "at", "key", "user_id", "campaign", "step", "variant", "type", "occurrence", "reason"] as const;
 type StageRow = Partial<Record<(typeof STAGE_COLUMNS)[number], string>>;
 
 /** Appends the synthetic ledger records of `plan`, "sent" at `at`; returns how many rows were written. */
 export async function recordSyntheticRun(conn: DuckDBConnection, plan: Plan, at: Date): Promise<number> {
   const iso = at.toISOString();
-  const run = `backtest-${iso}`;
   const rows: StageRow[] = [];
   for (const s of plan.sends) {
-    const identity = { at: iso, run, key: s.key, user_id: s.userId, campaign: s.campaign, step: s.step, occurrence: s.occurrence, due: s.dueAt };
-    rows.push({ kind: "intent", ...identity, template: s.template, type: s.type, ...(s.variant ? { variant: s.variant } : {}) });
-    rows.push({ kind: "sent", at: iso, run, key: s.key, transport: "simulated", provider_id: `backtest-${s.key}` });
+    const identity = { at: iso, key: s.key, user_id: s.userId, campaign: s.campaign, step: s.step, occurrence: s.occurrence };
+    rows.push({ kind: "intent", ...identity, type: s.type, ...(s.variant ? { variant: s.variant } : {}) });
+    rows.push({ kind: "sent", at: iso, key: s.key });
   }
   for (const h of plan.held) {
     if (h.status !== "too_late") continue;
-    rows.push({ kind: "skipped", at: iso, run, key: h.key, user_id: h.userId, campaign: h.campaign, step: h.step, occurrence: h.occurrence, due: h.dueAt, reason: `too_late: ${h.reason}` });
+    rows.push({ kind: "skipped", at: iso, key: h.key, user_id: h.userId, campaign: h.campaign, step: h.step, occurrence: h.occurrence, reason: `too_late: ${h.reason}` });
   }
   if (rows.length === 0) return 0;
 
@@ -38,7 +38,7 @@ export async function recordSyntheticRun(conn: DuckDBConnection, plan: Plan, at:
   }
   appender.closeSync();
   await conn.run(`INSERT INTO ledger BY NAME
-    SELECT * REPLACE ("at"::TIMESTAMPTZ AS "at", due::TIMESTAMPTZ AS due) FROM backtest_stage`);
+    SELECT * REPLACE ("at"::TIMESTAMPTZ AS "at") FROM backtest_stage`);
   await conn.run("DROP TABLE backtest_stage");
   return rows.length;
 }
