@@ -16,7 +16,7 @@ import type { Campaign, Config, Step } from "../engine/config/types.ts";
 import { isMarketing } from "../engine/config/types.ts";
 import { occurrenceTableSql } from "../engine/evaluate/_occurrences.ts";
 import { buildStepTables, hasOrphanKeys, stepSql } from "../engine/evaluate/_steps-sql.ts";
-import { buildDerivedTables, entryContext } from "../engine/evaluate/_derived.ts";
+import { buildDerivedTables, buildEmailTables, entryContext } from "../engine/evaluate/_derived.ts";
 import type { EntryContext } from "../engine/sql/entries.ts";
 import { sqlInstant, sqlString } from "../engine/sql/literals.ts";
 import { emailEventsSql } from "./email-events.ts";
@@ -57,7 +57,10 @@ export async function simulateHistory(conn: DuckDBConnection, o: HistoryOptions)
       for (const [index, step] of campaign.steps.entries()) {
         const sent = await sendStep(conn, campaign, step, ctx, o);
         // Later steps of the campaign start from this one's sends and branch on its events.
-        if (sent > 0 && index < campaign.steps.length - 1) await buildStepTables(conn, o.config.settings);
+        if (sent > 0 && index < campaign.steps.length - 1) {
+          await buildEmailTables(conn, o.config, o.until);
+          await buildStepTables(conn, o.config.settings);
+        }
       }
     }
     o.log(`  history round ${round}: ${(await count(conn, "bench_sends")) - before} sends`);

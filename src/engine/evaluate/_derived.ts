@@ -39,8 +39,7 @@ export async function entryContext(conn: DuckDBConnection, config: Config, now: 
  */
 export async function buildDerivedTables(conn: DuckDBConnection, config: Config, ctx: EntryContext, entries: Entry[] = allEntries(config)): Promise<void> {
   const now = sqlInstant(ctx.now);
-  await conn.run(`CREATE OR REPLACE TEMP TABLE email_activity AS ${emailActivitySql(ctx.now, config.settings.machineOpenMs)}`);
-  await conn.run(`CREATE OR REPLACE TEMP TABLE email_messages AS ${emailMessagesSql()}`);
+  await buildEmailTables(conn, config, ctx.now);
 
   await conn.run(`CREATE OR REPLACE TEMP TABLE score_occurrences AS ${scoreOccurrencesSql(config.scoring, ctx.now)}`);
   await conn.run(`CREATE OR REPLACE TEMP TABLE score_awards AS ${scoreAwardsSql(config.scoring, ctx.now)}`);
@@ -72,6 +71,12 @@ export async function buildDerivedTables(conn: DuckDBConnection, config: Config,
     SELECT DISTINCT user_id, CASE event WHEN 'unsubscribed' THEN 'unsubscribed' WHEN 'email.complained' THEN 'complained' ELSE 'bounced' END AS reason
     FROM events WHERE ts <= ${now} AND (event IN ('unsubscribed', 'email.complained')
       OR (event = 'email.bounced' AND lower(coalesce(json_extract_string(properties, '$.bounce_type'), 'permanent')) NOT IN ('transient', 'soft')))`);
+}
+
+/** email_activity and email_messages as of `now`: again after email events were added. */
+export async function buildEmailTables(conn: DuckDBConnection, config: Config, now: Date): Promise<void> {
+  await conn.run(`CREATE OR REPLACE TEMP TABLE email_activity AS ${emailActivitySql(now, config.settings.machineOpenMs)}`);
+  await conn.run(`CREATE OR REPLACE TEMP TABLE email_messages AS ${emailMessagesSql()}`);
 }
 
 function allEntries(config: Config): Entry[] {

@@ -37,8 +37,9 @@ function inWindowSql(tz: string, settings: Settings, ctx: CompileContext): strin
 
 /**
  * Tables every step query joins instead of rescanning the ledger and the events; built
- * once per evaluation, as of `now`. The key tables name the campaign, step, user and
- * occurrence of each key (from its `intent` or `skipped` record), so a step query finds its
+ * once per evaluation, as of `now`, after the derived tables (it reads email_activity).
+ * The key tables name the campaign, step, user and occurrence of each key (from its
+ * `intent` or `skipped` record), so a step query finds its
  * own step's rows by (user, occurrence) without hashing a key for every occurrence. A key
  * with no such record, or whose record does not hash to it (an "orphan": a hand-edited or
  * truncated ledger), has NULLs there; while any exists, step queries match by key instead
@@ -62,13 +63,15 @@ export async function buildStepTables(conn: DuckDBConnection, settings: Settings
         min("at") FILTER (WHERE kind = 'sent') AS sent_at
       FROM ledger WHERE kind IN ('intent', 'sent', 'skipped') GROUP BY key HAVING bool_or(kind IN ('sent', 'skipped'))))`);
   await conn.run("CREATE OR REPLACE TEMP TABLE sent_keys AS SELECT * FROM done_keys WHERE sent_at IS NOT NULL");
+  // From email_activity (built with the derived tables, as of `now`), which already reads
+  // each email event's key once and leaves out opens within the machine-open window of its
+  // earliest known send; the ledger's send instant is then applied here.
   await conn.run(`CREATE OR REPLACE TEMP TABLE message_events AS
     SELECT s.key, e.user_id,
       min(e.ts) FILTER (WHERE e.event = 'email.opened' AND e.ts > s.sent_at + ${sqlInterval(settings.machineOpenMs)}) AS opened_at,
       min(e.ts) FILTER (WHERE e.event = 'email.clicked') AS clicked_at
-    FROM (SELECT user_id, event, ts, json_extract_string(properties, '$.key') AS key FROM events
-          WHERE event IN ('email.opened', 'email.clicked')) e
-    JOIN sent_keys s ON s.key = e.key
+    FROM email_activity e JOIN sent_keys s ON s.key = e.msg
+    WHERE e.event IN ('email.opened', 'email.clicked')
     GROUP BY s.key, e.user_id`);
 }
 
