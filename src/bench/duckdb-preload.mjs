@@ -10,5 +10,5 @@ import { DuckDBInstance } from "@duckdb/node-api";
 const settings = JSON.parse(process.env.NURTURE_BENCH_DUCKDB || "{}");
 if (Object.keys(settings).length > 0) {
   const original = DuckDBInstance.create.bind(DuckDBInstance);
-  DuckDBInstance.create = (path, options) => original(path, { ...settings, ...options });
+  DuckDBInstance.create = (path, options) => original(path, { ...options, ...settings });
 }

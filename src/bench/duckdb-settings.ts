@@ -1,6 +1,6 @@
 /**
  * DuckDB settings for every database this process opens, including the engine's own
- * (`openSnapshot` opens an in-memory database with the defaults): lets the benchmark try
+ * (`openSnapshot` opens an in-memory database with its default cap): lets the benchmark try
  * `memory_limit` or `threads` on the unchanged engine, and keeps the data generator from
  * taking the whole machine. Applies to this process only.
  */
@@ -9,11 +9,11 @@ import { DuckDBInstance } from "@duckdb/node-api";
 /** DuckDB configuration options by name, e.g. `{ memory_limit: "3GB", threads: "2" }`. */
 export type DuckDBSettings = Record<string, string>;
 
-/** Makes every later `DuckDBInstance.create` in this process start with `settings` (its own options win). */
+/** Makes every later `DuckDBInstance.create` in this process use `settings`, over the options it passes (the engine's memory cap too). */
 export function applyDuckDBSettings(settings: DuckDBSettings): void {
   if (Object.keys(settings).length === 0) return;
   const original = DuckDBInstance.create.bind(DuckDBInstance);
-  DuckDBInstance.create = (path?: string, options?: Record<string, string>) => original(path, { ...settings, ...options });
+  DuckDBInstance.create = (path?: string, options?: Record<string, string>) => original(path, { ...options, ...settings });
 }
 
 /** `memory_limit=3GB,threads=2` → settings; an empty string gives none. */

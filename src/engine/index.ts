@@ -6,7 +6,7 @@ export { checkConfig, loadConfig, displayPaths, type CheckResult } from "./confi
 export type * from "./config/types.ts";
 export { MESSAGE_TYPES, STAGES, ENGAGEMENT_LEVELS, isMarketing } from "./config/types.ts";
 export { renderEmail, sampleUser } from "./templates/index.ts";
-export { openSnapshot, type Snapshot } from "./data/snapshot.ts";
+export { openSnapshot, type Snapshot, type SnapshotOptions } from "./data/snapshot.ts";
 export { NurtureError, formatProblem, type Problem } from "./errors.ts";
 export { parseDuration, formatDuration } from "./duration.ts";
 export type { LedgerRecord } from "./ledger/types.ts";

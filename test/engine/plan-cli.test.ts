@@ -41,4 +41,19 @@ describe("nurture plan", () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain("nurture demo");
   });
+
+  it("exits 1 with a hint, and no stack trace, when NURTURE_MEMORY_LIMIT is not a size", async () => {
+    const before = process.env.NURTURE_MEMORY_LIMIT;
+    process.env.NURTURE_MEMORY_LIMIT = "lots";
+    try {
+      const r = await nurture("plan", "--config", "test/fixtures/config/valid", "--data", data, "--now", "2026-11-20T09:00:00Z");
+      expect(r.code).toBe(1);
+      expect(r.err).toContain('NURTURE_MEMORY_LIMIT is "lots"');
+      expect(r.err).toContain("NURTURE_MEMORY_LIMIT=3GB");
+      expect(r.err).not.toMatch(/\n\s+at /);
+    } finally {
+      if (before === undefined) delete process.env.NURTURE_MEMORY_LIMIT;
+      else process.env.NURTURE_MEMORY_LIMIT = before;
+    }
+  });
 });

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { openSnapshot, type Snapshot } from "../../src/engine/index.ts";
+import { openSnapshot, type Snapshot, type SnapshotOptions } from "../../src/engine/index.ts";
 
 let dirs: string[] = [];
 let open: Snapshot[] = [];
@@ -25,8 +25,8 @@ function dataDir(files: Record<string, string>): string {
   return dir;
 }
 
-async function snap(dir: string): Promise<Snapshot> {
-  const s = await openSnapshot(dir);
+async function snap(dir: string, options: SnapshotOptions = {}): Promise<Snapshot> {
+  const s = await openSnapshot(dir, options);
   open.push(s);
   return s;
 }
@@ -170,6 +170,17 @@ describe("openSnapshot", () => {
     expect(await rows(s, "SELECT kind, key FROM ledger")).toEqual([{ kind: "sent", key: "k1" }]);
     expect(await rows(s, "SELECT count(*)::INTEGER AS n FROM users")).toEqual([{ n: 0 }]);
     expect(await rows(s, "SELECT count(*)::INTEGER AS n FROM events")).toEqual([{ n: 0 }]);
+  });
+
+  it("caps DuckDB's memory at 3GB unless told otherwise, and spills to the temporary directory given", async () => {
+    const dir = dataDir({ "snapshots/.keep": "" });
+    const setting = async (s: Snapshot, name: string): Promise<string> =>
+      String((await rows(s, `SELECT current_setting('${name}') AS v`))[0]!.v);
+    expect(await setting(await snap(dir), "memory_limit")).toBe("2.7 GiB");
+    const spill = path.join(dir, "spill");
+    const small = await snap(dir, { memoryLimit: "1500MB", tempDirectory: spill });
+    expect(await setting(small, "memory_limit")).toBe("1.3 GiB");
+    expect(await setting(small, "temp_directory")).toBe(spill);
   });
 
   it("names the directory and how to make data when there is no snapshot", async () => {

@@ -11,6 +11,7 @@
  *   ledger(kind, at TIMESTAMPTZ, key, user_id, campaign, step, variant, type, occurrence, reason, error)   -- data/ledger/*.ndjson
  */
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { NurtureError } from "../errors.ts";
@@ -48,6 +49,42 @@ export async function appendLedgerFiles(conn: DuckDBConnection, files: readonly 
     FROM read_json([${files.map(sqlString).join(", ")}], format = 'newline_delimited', columns = ${LEDGER_COLUMNS})`);
 }
 
+/** How much memory the snapshot's database may hold before it spills to disk, and where. */
+export interface SnapshotOptions {
+  /** A DuckDB size such as "3GB" or "1500MB"; default NURTURE_MEMORY_LIMIT, else "3GB". */
+  memoryLimit?: string;
+  /** Where spilled data goes; default NURTURE_TEMP_DIR, else `<os temp dir>/nurture-duckdb`. */
+  tempDirectory?: string;
+}
+
+/**
+ * The default memory cap. DuckDB's own default is 80% of the machine's memory, which a
+ * shared runner cannot spare; the 1M-user benchmark plans at about the same speed with 3 GB
+ * (tables beyond it spill to the temporary directory).
+ */
+export const DEFAULT_MEMORY_LIMIT = "3GB";
+
+/** An in-memory DuckDB database with the memory cap and spill directory of `options`. */
+async function createDatabase(options: SnapshotOptions): Promise<DuckDBInstance> {
+  const fromEnv = options.memoryLimit === undefined && process.env.NURTURE_MEMORY_LIMIT;
+  const memoryLimit = options.memoryLimit ?? (process.env.NURTURE_MEMORY_LIMIT || DEFAULT_MEMORY_LIMIT);
+  const tempDirectory = options.tempDirectory ?? (process.env.NURTURE_TEMP_DIR || path.join(os.tmpdir(), "nurture-duckdb"));
+  try {
+    return await DuckDBInstance.create(":memory:", { memory_limit: memoryLimit, temp_directory: tempDirectory });
+  } catch (error) {
+    const source = fromEnv ? "the environment variable NURTURE_MEMORY_LIMIT" : "the memory limit";
+    throw new NurtureError("bad-memory-limit", `${source} "${memoryLimit}" is not a size DuckDB accepts`, {
+      cause: error,
+      problems: [{
+        code: "bad-memory-limit",
+        severity: "error",
+        message: `${source} is "${memoryLimit}", which is not a number of bytes with a unit`,
+        hint: "give a number with a unit, e.g. NURTURE_MEMORY_LIMIT=3GB or 1500MB, or unset it for the default (3GB)",
+      }],
+    });
+  }
+}
+
 /**
  * Opens the snapshot under `<dataDir>/snapshots/` (and the ledger under `<dataDir>/ledger/`).
  *
@@ -56,7 +93,7 @@ export async function appendLedgerFiles(conn: DuckDBConnection, files: readonly 
  * const rows = await snap.connection.runAndReadAll("SELECT count(*) FROM events");
  * snap.close();
  */
-export async function openSnapshot(dataDir: string): Promise<Snapshot> {
+export async function openSnapshot(dataDir: string, options: SnapshotOptions = {}): Promise<Snapshot> {
   const root = path.join(dataDir, "snapshots");
   if (!fs.existsSync(root)) {
     throw new NurtureError("no-snapshot", `no snapshot at ${root}`, {
@@ -69,7 +106,7 @@ export async function openSnapshot(dataDir: string): Promise<Snapshot> {
       }],
     });
   }
-  const db = await DuckDBInstance.create(":memory:");
+  const db = await createDatabase(options);
   const conn = await db.connect();
   await conn.run("SET TimeZone = 'UTC'");
   // Tables are built in parallel, in any order (2–3x faster to store): a query that needs
