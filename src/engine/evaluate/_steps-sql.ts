@@ -70,7 +70,7 @@ export async function buildStepTables(conn: DuckDBConnection, settings: Settings
     SELECT s.key, e.user_id,
       min(e.ts) FILTER (WHERE e.event = 'email.opened' AND e.ts > s.sent_at + ${sqlInterval(settings.machineOpenMs)}) AS opened_at,
       min(e.ts) FILTER (WHERE e.event = 'email.clicked') AS clicked_at
-    FROM email_activity e JOIN sent_keys s ON s.key = e.msg
+    FROM email_activity e JOIN sent_keys s ON hash(s.key) = e.msg
     WHERE e.event IN ('email.opened', 'email.clicked')
     GROUP BY s.key, e.user_id`);
 }

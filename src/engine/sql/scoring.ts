@@ -47,7 +47,7 @@ export function scoreOccurrencesSql(scoring: Scoring, now: Date): string {
       const column = rule.event === "email.opened" ? "engaged_at" : "clicked_at";
       // A property match reads the message's own event of that name (its campaign, step, type…).
       const where = rule.where ? ` AND EXISTS (SELECT 1 FROM events e WHERE e.user_id = m.user_id AND e.event = ${sqlString(rule.event!)}
-        AND json_extract_string(e.properties, '$.key') = m.msg${whereSql(rule.where, "e")})` : "";
+        AND hash(json_extract_string(e.properties, '$.key')) = m.msg${whereSql(rule.where, "e")})` : "";
       parts.push(`SELECT m.user_id, ${i} AS rule, m.${column} AS ts FROM email_messages m WHERE m.${column} IS NOT NULL${where}`);
     }
   });
