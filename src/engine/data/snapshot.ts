@@ -31,7 +31,8 @@ export interface Snapshot {
 /**
  * The ledger columns a plan, an explanation or the site reads. The others (run, template,
  * due, batch, provider_id, transport, retryable) serve only sending and its replay, which
- * read the files themselves; not parsing them halves the time to load a long ledger.
+ * read the files themselves; leaving them unparsed and unstored makes a long ledger load
+ * faster and smaller.
  */
 const LEDGER_COLUMNS = `{kind: 'VARCHAR', "at": 'VARCHAR', key: 'VARCHAR', user_id: 'VARCHAR', campaign: 'VARCHAR',
   step: 'VARCHAR', variant: 'VARCHAR', type: 'VARCHAR', occurrence: 'VARCHAR', reason: 'VARCHAR', error: 'VARCHAR'}`;
@@ -59,8 +60,8 @@ export interface SnapshotOptions {
 
 /**
  * The default memory cap. DuckDB's own default is 80% of the machine's memory, which a
- * shared runner cannot spare; the 1M-user benchmark plans at about the same speed with 3 GB
- * (tables beyond it spill to the temporary directory).
+ * shared runner cannot spare. Beyond the cap tables spill to the temporary directory: the
+ * 1M-user benchmark then plans in under 4 GB, somewhat slower (README, Benchmarks).
  */
 export const DEFAULT_MEMORY_LIMIT = "3GB";
 
