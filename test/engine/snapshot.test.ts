@@ -183,6 +183,22 @@ describe("openSnapshot", () => {
     expect(await setting(small, "temp_directory")).toBe(spill);
   });
 
+  it("gives each database a spill directory of its own under NURTURE_TEMP_DIR", async () => {
+    const dir = dataDir({ "snapshots/.keep": "" });
+    const before = process.env.NURTURE_TEMP_DIR;
+    process.env.NURTURE_TEMP_DIR = path.join(dir, "tmp");
+    try {
+      const spills = [];
+      for (const s of [await snap(dir), await snap(dir)]) spills.push(String((await rows(s, "SELECT current_setting('temp_directory') AS v"))[0]!.v));
+      expect(path.dirname(spills[0]!)).toBe(path.join(dir, "tmp"));
+      expect(path.dirname(spills[1]!)).toBe(path.join(dir, "tmp"));
+      expect(spills[0]).not.toBe(spills[1]);
+    } finally {
+      if (before === undefined) delete process.env.NURTURE_TEMP_DIR;
+      else process.env.NURTURE_TEMP_DIR = before;
+    }
+  });
+
   it("names the directory and how to make data when there is no snapshot", async () => {
     const dir = dataDir({});
     await expect(openSnapshot(dir)).rejects.toMatchObject({ code: "no-snapshot", problems: [expect.objectContaining({ hint: expect.stringContaining("nurture demo") })] });

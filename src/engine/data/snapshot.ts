@@ -54,9 +54,15 @@ export async function appendLedgerFiles(conn: DuckDBConnection, files: readonly 
 export interface SnapshotOptions {
   /** A DuckDB size such as "3GB" or "1500MB"; default NURTURE_MEMORY_LIMIT, else "3GB". */
   memoryLimit?: string;
-  /** Where spilled data goes; default NURTURE_TEMP_DIR, else `<os temp dir>/nurture-duckdb`. */
+  /**
+   * The directory spilled data goes to, used by this database alone. Default: a directory
+   * of its own under NURTURE_TEMP_DIR, else under the OS temp dir, since two DuckDB
+   * databases spilling into one directory overwrite each other's files (duckdb#15173).
+   */
   tempDirectory?: string;
 }
+
+let databasesOpened = 0;
 
 /**
  * The default memory cap. DuckDB's own default is 80% of the machine's memory, which a
@@ -69,7 +75,8 @@ export const DEFAULT_MEMORY_LIMIT = "3GB";
 async function createDatabase(options: SnapshotOptions): Promise<DuckDBInstance> {
   const fromEnv = options.memoryLimit === undefined && process.env.NURTURE_MEMORY_LIMIT;
   const memoryLimit = options.memoryLimit ?? (process.env.NURTURE_MEMORY_LIMIT || DEFAULT_MEMORY_LIMIT);
-  const tempDirectory = options.tempDirectory ?? (process.env.NURTURE_TEMP_DIR || path.join(os.tmpdir(), "nurture-duckdb"));
+  const tempDirectory = options.tempDirectory
+    ?? path.join(process.env.NURTURE_TEMP_DIR || os.tmpdir(), `nurture-duckdb-${process.pid}-${++databasesOpened}`);
   try {
     return await DuckDBInstance.create(":memory:", { memory_limit: memoryLimit, temp_directory: tempDirectory });
   } catch (error) {
@@ -131,7 +138,10 @@ export async function openSnapshot(dataDir: string, options: SnapshotOptions = {
       const row = reader.getRowObjects()[0];
       return row ? Object.fromEntries(Object.entries(row).map(([k, v]) => [k, plain(v)])) : undefined;
     },
-    close: () => conn.closeSync(),
+    close: () => {
+      conn.closeSync();
+      db.closeSync(); // removes the spill directory if DuckDB made it
+    },
   };
 }
 
