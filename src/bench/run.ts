@@ -107,7 +107,8 @@ export async function runBench(argv: string[], log: (line: string) => void = con
   const config = path.resolve(ROOT, values.config);
   const dir = path.resolve(ROOT, values.dir ?? `data/bench/${users}-${events}`);
   const shown = dir.startsWith(ROOT + path.sep) ? path.relative(ROOT, dir) : dir;
-  const settings = ` (DuckDB ${Object.entries(duckdb).map(([k, v]) => `${k}=${k === "temp_directory" && v.startsWith(ROOT) ? path.relative(ROOT, v) : v}`).join(", ")})`;
+  const duckdbNote = (settings: DuckDBSettings): string =>
+    ` (DuckDB ${Object.entries(settings).map(([k, v]) => `${k}=${k === "temp_directory" && v.startsWith(ROOT) ? path.relative(ROOT, v) : v}`).join(", ")})`;
   const rows: Row[] = [];
 
   log(`bench data: ${grouped(users!)} users, ~${grouped(events!)} events under ${shown} (made once, then reused) …`);
@@ -122,14 +123,14 @@ export async function runBench(argv: string[], log: (line: string) => void = con
     note: `${grouped(data.users)} users, ${grouped(data.events)} events (${grouped(data.emailEvents)} email), ${grouped(data.sends)} sends in ${data.ledgerFiles} ledger files; ${data.reused ? "reused" : "generated"}`,
   });
 
-  log(`measuring the grouped scan${settings} …`);
+  log(`measuring the grouped scan${duckdbNote(duckdb)} …`);
   const scan = await measureTask("scan", { dir, duckdb });
   rows.push({
     name: "scan", wall: seconds(scan.wallMs), peak: megabytes(scan.peakRssMb), ok: scan.ok,
     note: scan.ok ? `SELECT user_id, count(*), max(ts) FROM read_parquet(events) GROUP BY user_id: ${grouped(Number(scan.detail.users))} users` : `failed: ${scan.error}`,
   });
-  const planCap = duckdb.memory_limit ? "" : `, memory_limit ${process.env.NURTURE_MEMORY_LIMIT || DEFAULT_MEMORY_LIMIT} (the engine's)`;
-  log(`measuring plan${settings.replace(/\)$/, `${planCap})`)} …`);
+  const engineCap = `${process.env.NURTURE_MEMORY_LIMIT || DEFAULT_MEMORY_LIMIT} (the engine's)`;
+  log(`measuring plan${duckdbNote({ ...duckdb, memory_limit: duckdb.memory_limit ?? engineCap })} …`);
   const plan = await measureTask("plan", { dir, config, now: now.toISOString(), duckdb });
   const d = plan.detail as unknown as PlanDetail;
   const held = plan.ok ? Object.entries(d.held).sort((a, b) => b[1] - a[1]).map(([s, n]) => `${s} ${grouped(n)}`).join(", ") : "";

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { nurture } from "../support/cli.ts";
 
 let data: string;
@@ -43,8 +43,7 @@ describe("nurture plan", () => {
   });
 
   it("exits 1 with a hint, and no stack trace, when NURTURE_MEMORY_LIMIT is not a size", async () => {
-    const before = process.env.NURTURE_MEMORY_LIMIT;
-    process.env.NURTURE_MEMORY_LIMIT = "lots";
+    vi.stubEnv("NURTURE_MEMORY_LIMIT", "lots");
     try {
       const r = await nurture("plan", "--config", "test/fixtures/config/valid", "--data", data, "--now", "2026-11-20T09:00:00Z");
       expect(r.code).toBe(1);
@@ -52,8 +51,7 @@ describe("nurture plan", () => {
       expect(r.err).toContain("NURTURE_MEMORY_LIMIT=3GB");
       expect(r.err).not.toMatch(/\n\s+at /);
     } finally {
-      if (before === undefined) delete process.env.NURTURE_MEMORY_LIMIT;
-      else process.env.NURTURE_MEMORY_LIMIT = before;
+      vi.unstubAllEnvs();
     }
   });
 });

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { openSnapshot, type Snapshot, type SnapshotOptions } from "../../src/engine/index.ts";
 
 let dirs: string[] = [];
@@ -185,8 +185,7 @@ describe("openSnapshot", () => {
 
   it("gives each database a spill directory of its own under NURTURE_TEMP_DIR", async () => {
     const dir = dataDir({ "snapshots/.keep": "" });
-    const before = process.env.NURTURE_TEMP_DIR;
-    process.env.NURTURE_TEMP_DIR = path.join(dir, "tmp");
+    vi.stubEnv("NURTURE_TEMP_DIR", path.join(dir, "tmp"));
     try {
       const spills = [];
       for (const s of [await snap(dir), await snap(dir)]) spills.push(String((await rows(s, "SELECT current_setting('temp_directory') AS v"))[0]!.v));
@@ -194,8 +193,7 @@ describe("openSnapshot", () => {
       expect(path.dirname(spills[1]!)).toBe(path.join(dir, "tmp"));
       expect(spills[0]).not.toBe(spills[1]);
     } finally {
-      if (before === undefined) delete process.env.NURTURE_TEMP_DIR;
-      else process.env.NURTURE_TEMP_DIR = before;
+      vi.unstubAllEnvs();
     }
   });
 

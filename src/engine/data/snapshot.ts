@@ -34,11 +34,12 @@ export interface Snapshot {
  * read the files themselves; leaving them unparsed and unstored makes a long ledger load
  * faster and smaller.
  */
-const LEDGER_COLUMNS = `{kind: 'VARCHAR', "at": 'VARCHAR', key: 'VARCHAR', user_id: 'VARCHAR', campaign: 'VARCHAR',
-  step: 'VARCHAR', variant: 'VARCHAR', type: 'VARCHAR', occurrence: 'VARCHAR', reason: 'VARCHAR', error: 'VARCHAR'}`;
+export const LEDGER_TABLE_COLUMNS = ["kind", "at", "key", "user_id", "campaign", "step", "variant", "type", "occurrence", "reason", "error"] as const;
 
-const EMPTY_LEDGER = `CREATE TABLE ledger (kind VARCHAR, "at" TIMESTAMPTZ, key VARCHAR, user_id VARCHAR, campaign VARCHAR,
-  step VARCHAR, variant VARCHAR, type VARCHAR, occurrence VARCHAR, reason VARCHAR, error VARCHAR)`;
+/** Every column read as text (`at` is cast once read). */
+const LEDGER_COLUMNS = `{${LEDGER_TABLE_COLUMNS.map((c) => `"${c}": 'VARCHAR'`).join(", ")}}`;
+
+const EMPTY_LEDGER = `CREATE TABLE ledger (${LEDGER_TABLE_COLUMNS.map((c) => `"${c}" ${c === "at" ? "TIMESTAMPTZ" : "VARCHAR"}`).join(", ")})`;
 
 /**
  * Appends ledger NDJSON files to the `ledger` table (its columns above). Used when a

@@ -12,9 +12,13 @@ import { whereSql, type CompileContext } from "../sql/conditions.ts";
 import { sqlInstant, sqlInterval, sqlString } from "../sql/literals.ts";
 import { convertSql, userZoneSql } from "../sql/zones.ts";
 
-/** SQL for the message key of (user, campaign, step, occurrence); equals `messageKey()`. */
+/** SQL for the message key of four SQL expressions (user, campaign, step, occurrence); equals `messageKey()`. */
+const keyOfSql = (user: string, campaign: string, step: string, occurrence: string): string =>
+  `sha256(${user} || chr(0) || ${campaign} || chr(0) || ${step} || chr(0) || ${occurrence})[1:32]`;
+
+/** SQL for the message key of a user and occurrence (SQL) in a named campaign and step; equals `messageKey()`. */
 export const keySql = (user: string, campaign: string, step: string, occurrence: string): string =>
-  `sha256(${user} || chr(0) || ${sqlString(campaign)} || chr(0) || ${sqlString(step)} || chr(0) || ${occurrence})[1:32]`;
+  keyOfSql(user, sqlString(campaign), sqlString(step), occurrence);
 
 /** Moves a local time forward to the next opening of the send window (still local time). */
 function windowedLocal(local: string, settings: Settings): string {
@@ -58,7 +62,7 @@ export async function buildStepTables(conn: DuckDBConnection, settings: Settings
   await conn.run(`CREATE OR REPLACE TEMP TABLE done_keys AS
     SELECT key, sent_at, CASE WHEN ok THEN campaign END AS campaign, CASE WHEN ok THEN step END AS step,
       CASE WHEN ok THEN user_id END AS user_id, CASE WHEN ok THEN occurrence END AS occurrence
-    FROM (SELECT *, coalesce(sha256(user_id || chr(0) || campaign || chr(0) || step || chr(0) || occurrence)[1:32] = key, false) AS ok FROM (
+    FROM (SELECT *, coalesce(${keyOfSql("user_id", "campaign", "step", "occurrence")} = key, false) AS ok FROM (
       SELECT key, any_value(campaign) AS campaign, any_value(step) AS step, any_value(user_id) AS user_id, any_value(occurrence) AS occurrence,
         min("at") FILTER (WHERE kind = 'sent') AS sent_at
       FROM ledger WHERE kind IN ('intent', 'sent', 'skipped') GROUP BY key HAVING bool_or(kind IN ('sent', 'skipped'))))`);

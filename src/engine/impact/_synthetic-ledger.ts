@@ -6,9 +6,10 @@
  * Nothing touches the ledger files on disk.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { LEDGER_TABLE_COLUMNS } from "../data/snapshot.ts";
 import type { Plan } from "../evaluate/types.ts";
 
-const STAGE_COLUMNS = ["kind", "at", "key", "user_id", "campaign", "step", "variant", "type", "occurrence", "reason"] as const;
+const STAGE_COLUMNS = LEDGER_TABLE_COLUMNS;
 type StageRow = Partial<Record<(typeof STAGE_COLUMNS)[number], string>>;
 
 /** Appends the synthetic ledger records of `plan`, "sent" at `at`; returns how many rows were written. */
