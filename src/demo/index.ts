@@ -82,7 +82,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   let final = people.written;
   if (o.replayDays > 0) {
     o.log(`replaying ${o.replayDays} days, runs at ${o.runHours.map((h) => `${String(h).padStart(2, "0")}:00`).join(" and ")} UTC`);
-    const snapshot = await openSnapshot(o.dataDir);
+    const snapshot = await openSnapshot(o.dataDir, { keepEventIds: true }); // written back out below
     try {
       replaySummary = await replay(snapshot, {
         config: config!, dataDir: o.dataDir, seed: o.seed, now: o.now, days: o.replayDays, runHours: o.runHours,

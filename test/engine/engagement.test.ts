@@ -43,6 +43,13 @@ describe("engagement levels", () => {
     expect(await levelOf([...email("a", 5, [clicked]), ...email("b", 20, [clicked]), ...email("c", 100, [clicked])])).toBe("engaged");
   });
 
+  it("counts each email event without a key as an email of its own", async () => {
+    const click = (daysAgo: number, id: string) =>
+      ({ user_id: "ann", event: "email.clicked", ts: new Date(NOW.getTime() - daysAgo * DAY).toISOString(), event_id: id });
+    expect(await levelOf([click(5, "k1"), click(20, "k2"), click(80, "k3")])).toBe("highly_engaged");
+    expect(await levelOf([click(5, "k1"), click(20, "k2"), click(20, "k2")])).toBe("engaged"); // a repeated event_id is one click
+  });
+
   it("is neutral with a recent open and no click", async () => {
     expect(await levelOf(email("a", 10, [opened]))).toBe("neutral");
   });

@@ -101,7 +101,11 @@ describe("openSnapshot", () => {
     await first.connection.run(`COPY (SELECT 'u1' AS user_id, 'task.created' AS event, TIMESTAMPTZ '2026-11-04 12:00:00+00' AS ts,
       '{"n": 1}'::JSON AS properties, 'p1' AS event_id) TO '${file}' (FORMAT parquet)`);
     const s = await snap(dir);
-    expect(await rows(s, "SELECT user_id, event_id, properties->>'n' AS n FROM events")).toEqual([{ user_id: "u1", event_id: "p1", n: "1" }]);
+    expect(await rows(s, "SELECT user_id, properties->>'n' AS n FROM events")).toEqual([{ user_id: "u1", n: "1" }]);
+    // event_id serves deduplication and is then dropped, unless the caller writes the events back out
+    expect(await rows(s, "SELECT column_name FROM (DESCRIBE events)")).not.toContainEqual({ column_name: "event_id" });
+    const kept = await snap(dir, { keepEventIds: true });
+    expect(await rows(kept, "SELECT user_id, event_id FROM events")).toEqual([{ user_id: "u1", event_id: "p1" }]);
   });
 
   it("checks typed Parquet rows as strictly as text: duplicates across files, bad JSON, unknown users, missing times", async () => {
@@ -117,7 +121,7 @@ describe("openSnapshot", () => {
     await first.connection.run(`COPY (${row("u1", "2026-11-05 12:00:00+00", '{"n": 2}', "p1")} UNION ALL ${row(null, "2026-11-05 12:00:00+00", "{}", "p5")})
       TO '${events}/b.parquet' (FORMAT parquet)`);
     const s = await snap(dir);
-    expect(await rows(s, "SELECT user_id, event_id, properties->>'n' AS n FROM events")).toEqual([{ user_id: "u1", event_id: "p1", n: "1" }]);
+    expect(await rows(s, "SELECT user_id, properties->>'n' AS n FROM events")).toEqual([{ user_id: "u1", n: "1" }]);
     expect((await s.badRows()).filter((b) => b.table === "events")).toEqual([
       { table: "events", reason: "duplicate event_id (counted once)", count: 1 },
       { table: "events", reason: "missing or unparseable ts", count: 1 },
@@ -144,10 +148,10 @@ describe("openSnapshot", () => {
     await first.connection.run(`COPY (SELECT 'u1' AS user_id, 'task.created' AS event, TIMESTAMPTZ '2026-11-04 08:00:00+00' AS ts,
       '{"n": 3}'::JSON AS properties, 'e1' AS event_id) TO '${events}/b.parquet' (FORMAT parquet)`);
     const s = await snap(dir);
-    expect(await rows(s, "SELECT event_id, properties->>'n' AS n FROM events ORDER BY ts, n")).toEqual([
-      { event_id: "e1", n: "2" },
-      { event_id: null, n: "4" },
-      { event_id: null, n: "4" },
+    expect(await rows(s, "SELECT event, properties->>'n' AS n FROM events ORDER BY ts, n")).toEqual([
+      { event: "task.created", n: "2" },
+      { event: "page.viewed", n: "4" },
+      { event: "page.viewed", n: "4" },
     ]);
     expect((await s.badRows()).filter((b) => b.table === "events")).toEqual([
       { table: "events", reason: "duplicate event_id (counted once)", count: 1 },

@@ -6,7 +6,7 @@
  *
  * Tables after opening (session time zone UTC; insertion order not kept, so ORDER BY when it matters):
  *   users(user_id, email, first_name, created_at TIMESTAMPTZ, timezone, …attributes)
- *   events(user_id, event, ts TIMESTAMPTZ, properties JSON, event_id)   -- deduped by event_id
+ *   events(user_id, event, ts TIMESTAMPTZ, properties JSON)   -- deduped by event_id, then kept only with keepEventIds
  *   rejected_rows(tbl, source, reason, row_json)
  *   ledger(kind, at TIMESTAMPTZ, key, user_id, campaign, step, variant, type, occurrence, reason, error)   -- data/ledger/*.ndjson
  */
@@ -61,6 +61,12 @@ export interface SnapshotOptions {
    * databases spilling into one directory overwrite each other's files (duckdb#15173).
    */
   tempDirectory?: string;
+  /**
+   * Keep `event_id` in the events table. Off by default: nothing in a plan reads it once
+   * duplicates are gone, and it is a third of the table's memory. A caller that writes the
+   * events back out as a snapshot (the demo's replay) turns it on.
+   */
+  keepEventIds?: boolean;
 }
 
 let databasesOpened = 0;
@@ -123,7 +129,7 @@ export async function openSnapshot(dataDir: string, options: SnapshotOptions = {
   await conn.run("SET preserve_insertion_order = false");
   await conn.run("CREATE TABLE rejected_rows (tbl VARCHAR, source VARCHAR, reason VARCHAR, row_json VARCHAR)");
   await loadUsers(conn, path.join(root, "users"));
-  await loadEvents(conn, path.join(root, "events"));
+  await loadEvents(conn, path.join(root, "events"), options.keepEventIds ?? false);
   await loadLedger(conn, path.join(dataDir, "ledger"));
 
   return {
@@ -185,13 +191,15 @@ const EVENT_TEXT_COLUMNS = "{user_id: 'VARCHAR', event: 'VARCHAR', ts: 'VARCHAR'
  * row, with the reason a bad one must be set aside. Typed Parquet keeps its types (no text
  * round trip); CSV and NDJSON go through text first, in file order. Duplicates are looked
  * for among hashes (fixed-size keys) before the rows are stored; only rows whose hash
- * repeats, or that are set aside, keep their file and place, and only the former are
- * ranked by id.
+ * repeats, or that are set aside, keep their id, file and place, and only the former are
+ * ranked by id. Once duplicates are gone nothing reads `event_id`, so the table does not
+ * keep it: at 27 characters on average in the benchmark it was about a third of the
+ * table's memory, which under the memory cap is what spills.
  */
-async function loadEvents(conn: DuckDBConnection, dir: string): Promise<void> {
+async function loadEvents(conn: DuckDBConnection, dir: string, keepEventIds: boolean): Promise<void> {
   const sources = readerSources(dir, { jsonColumns: EVENT_TEXT_COLUMNS });
   if (sources.length === 0) {
-    await conn.run("CREATE TABLE events (user_id VARCHAR, event VARCHAR, ts TIMESTAMPTZ, properties JSON, event_id VARCHAR)");
+    await conn.run(`CREATE TABLE events (user_id VARCHAR, event VARCHAR, ts TIMESTAMPTZ, properties JSON${keepEventIds ? ", event_id VARCHAR" : ""})`);
     return;
   }
   const staged: string[] = [];
@@ -216,7 +224,7 @@ async function loadEvents(conn: DuckDBConnection, dir: string): Promise<void> {
   await conn.run(`CREATE TEMP TABLE event_id_repeats AS
     SELECT hash(event_id) AS h FROM (${ids.join(" UNION ALL ")}) WHERE event_id IS NOT NULL GROUP BY 1 HAVING count(*) > 1`);
   await conn.run(`CREATE TABLE events AS
-    SELECT user_id, event, ts, properties, event_id,
+    SELECT user_id, event, ts, properties, ${keepEventIds ? "event_id" : "CASE WHEN _traced THEN event_id END AS event_id"},
       CASE WHEN _traced THEN source END AS source, CASE WHEN _traced THEN _line END AS _line,
       _bad_ts, _bad_properties, _reason
     FROM (
@@ -244,7 +252,8 @@ async function loadEvents(conn: DuckDBConnection, dir: string): Promise<void> {
       properties: coalesce(properties::VARCHAR, _bad_properties), event_id: event_id, source: source})::VARCHAR
     FROM events WHERE _reason IS NOT NULL`);
   await conn.run("DELETE FROM events WHERE _reason IS NOT NULL");
-  for (const column of ["source", "_line", "_bad_ts", "_bad_properties", "_reason"]) await conn.run(`ALTER TABLE events DROP COLUMN ${column}`);
+  const dropped = [...(keepEventIds ? [] : ["event_id"]), "source", "_line", "_bad_ts", "_bad_properties", "_reason"];
+  for (const column of dropped) await conn.run(`ALTER TABLE events DROP COLUMN ${column}`);
   await conn.run("DROP TABLE IF EXISTS events_text; DROP TABLE event_id_repeats");
 }
 

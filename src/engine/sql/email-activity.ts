@@ -5,7 +5,9 @@
  *       email.sent / delivered / opened / clicked events, machine opens left out: an open
  *       within `machine_open_window` of the send (privacy proxies fetch every image on
  *       delivery) is not a person reading. `msg` is a 64-bit hash of the message key
- *       (properties.key), or of the event's own id for an event that carries no key: a
+ *       (properties.key), or of the event's name and instant for an event that carries
+ *       no key (the user's events are already told apart by user_id; the loader does not
+ *       keep `event_id` once it has deduplicated by it): a
  *       fixed-size key groups and joins faster than the 32-character text, and two messages
  *       of one user sharing a hash (odds about 1 in 10^18) is not worth a string per row.
  *   email_messages(user_id, msg, sent_at, delivered_at, engaged_at, clicked_at)
@@ -26,7 +28,7 @@ export function emailActivitySql(now: Date, machineOpenMs: number): string {
   // opens are joined to their message's send instant.
   return `WITH e AS (
       SELECT user_id, event, ts,
-        hash(coalesce(json_extract_string(properties, '$.key'), event_id, event || '@' || CAST(epoch_ms(ts) AS VARCHAR))) AS msg
+        hash(coalesce(json_extract_string(properties, '$.key'), event || '@' || CAST(epoch_ms(ts) AS VARCHAR))) AS msg
       FROM events WHERE ts <= ${at} AND event IN ${EMAIL_EVENTS}),
     l AS (SELECT hash(key) AS msg, min("at") AS sent_at FROM ledger WHERE kind = 'sent' AND "at" <= ${at} GROUP BY key),
     s AS (SELECT user_id, msg, min(ts) AS sent_at FROM e WHERE event IN ('email.sent', 'email.delivered') GROUP BY user_id, msg)
