@@ -93,6 +93,14 @@ describe("lead score", () => {
     ];
     expect((await scoreOf(scoring([{ event: "email.opened", points: 1 }]), events)).score).toBe(1);
   });
+
+  it("matches an email click's `where` against that message's own click events", async () => {
+    // Two clicks on the welcome email count once; the other campaign's click does not count.
+    const click = (key: string, campaign: string, daysAgo: number) => ev("email.clicked", daysAgo, { key, campaign });
+    const events = [...email("k1", 5), ...email("k2", 4), click("k1", "welcome", 4.5), click("k1", "welcome", 4), click("k2", "other", 3.5)];
+    expect((await scoreOf(scoring([{ event: "email.clicked", where: { campaign: "welcome" }, points: 5 }]), events)).score).toBe(5);
+    expect((await scoreOf(scoring([{ event: "email.clicked", points: 5 }]), events)).score).toBe(10);
+  });
 });
 
 describe("signal email_unopened", () => {
