@@ -176,11 +176,11 @@ describe("openSnapshot", () => {
     expect(await rows(s, "SELECT count(*)::INTEGER AS n FROM events")).toEqual([{ n: 0 }]);
   });
 
-  it("caps DuckDB's memory at 3GB unless told otherwise, and spills to the temporary directory given", async () => {
+  it("caps DuckDB's memory at 2.5GB unless told otherwise, and spills to the temporary directory given", async () => {
     const dir = dataDir({ "snapshots/.keep": "" });
     const setting = async (s: Snapshot, name: string): Promise<string> =>
       String((await rows(s, `SELECT current_setting('${name}') AS v`))[0]!.v);
-    expect(await setting(await snap(dir), "memory_limit")).toBe("2.7 GiB");
+    expect(await setting(await snap(dir), "memory_limit")).toBe("2.3 GiB");
     const spill = path.join(dir, "spill");
     const small = await snap(dir, { memoryLimit: "1500MB", tempDirectory: spill });
     expect(await setting(small, "memory_limit")).toBe("1.3 GiB");

@@ -53,7 +53,7 @@ export async function appendLedgerFiles(conn: DuckDBConnection, files: readonly 
 
 /** How much memory the snapshot's database may hold before it spills to disk, and where. */
 export interface SnapshotOptions {
-  /** A DuckDB size such as "3GB" or "1500MB"; default NURTURE_MEMORY_LIMIT, else "3GB". */
+  /** A DuckDB size such as "3GB" or "1500MB"; default NURTURE_MEMORY_LIMIT, else DEFAULT_MEMORY_LIMIT (2.5GB). */
   memoryLimit?: string;
   /**
    * The directory spilled data goes to, used by this database alone. Default: a directory
@@ -74,9 +74,11 @@ let databasesOpened = 0;
 /**
  * The default memory cap. DuckDB's own default is 80% of the machine's memory, which a
  * shared runner cannot spare. Beyond the cap tables spill to the temporary directory: the
- * 1M-user benchmark then plans in under 4 GB, somewhat slower (README, Benchmarks).
+ * 1M-user benchmark then plans in about 3.1 GB, somewhat slower (README, Benchmarks). The
+ * process needs more than the cap (Node, DuckDB's own working memory): at 3GB its peak
+ * went from 3.45 to 4.06 GB between runs, too close to the 4 GB it must stay under.
  */
-export const DEFAULT_MEMORY_LIMIT = "3GB";
+export const DEFAULT_MEMORY_LIMIT = "2.5GB";
 
 /** An in-memory DuckDB database with the memory cap and spill directory of `options`. */
 async function createDatabase(options: SnapshotOptions): Promise<DuckDBInstance> {
@@ -94,7 +96,7 @@ async function createDatabase(options: SnapshotOptions): Promise<DuckDBInstance>
         code: "bad-memory-limit",
         severity: "error",
         message: `${source} is "${memoryLimit}", which is not a number of bytes with a unit`,
-        hint: "give a number with a unit, e.g. NURTURE_MEMORY_LIMIT=3GB or 1500MB, or unset it for the default (3GB)",
+        hint: `give a number with a unit, e.g. NURTURE_MEMORY_LIMIT=3GB or 1500MB, or unset it for the default (${DEFAULT_MEMORY_LIMIT})`,
       }],
     });
   }
