@@ -6,7 +6,7 @@
  *
  * Tables after opening (session time zone UTC; insertion order not kept, so ORDER BY when it matters):
  *   users(user_id, email, first_name, created_at TIMESTAMPTZ, timezone, …attributes)
- *   events(user_id, event, ts TIMESTAMPTZ, properties JSON)   -- deduped by event_id, then kept only with keepEventIds
+ *   events(user_id, event, ts TIMESTAMPTZ, properties JSON)   -- deduped by event_id; the id column itself only with keepEventIds
  *   rejected_rows(tbl, source, reason, row_json)
  *   ledger(kind, at TIMESTAMPTZ, key, user_id, campaign, step, variant, type, occurrence, reason, error)   -- data/ledger/*.ndjson
  */

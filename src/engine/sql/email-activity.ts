@@ -7,9 +7,9 @@
  *       delivery) is not a person reading. `msg` is a 64-bit hash of the message key
  *       (properties.key), or of the event's name and instant for an event that carries
  *       no key (the user's events are already told apart by user_id; the loader does not
- *       keep `event_id` once it has deduplicated by it): a
- *       fixed-size key groups and joins faster than the 32-character text, and two messages
- *       of one user sharing a hash (odds about 1 in 10^18) is not worth a string per row.
+ *       keep `event_id` once it has deduplicated by it). A fixed-size key groups and joins
+ *       faster than the 32-character text, and two messages of one user sharing a hash
+ *       (odds about 1 in 10^18) is not worth a string per row.
  *   email_messages(user_id, msg, sent_at, delivered_at, engaged_at, clicked_at)
  *       one row per message: first send / delivery, first human open or click (a click is
  *       an open of that message, whatever the tracking pixel said), first click.
