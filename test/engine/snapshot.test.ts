@@ -176,6 +176,41 @@ describe("openSnapshot", () => {
     expect(await rows(s, "SELECT count(*)::INTEGER AS n FROM events")).toEqual([{ n: 0 }]);
   });
 
+  describe("a ledger file a run was killed while writing", () => {
+    const line = (key: string) => JSON.stringify({ kind: "sent", at: "2026-11-02T09:00:00Z", run: "r1", key, provider_id: "x", transport: "resend" });
+
+    it("keeps its complete lines and sets its torn last line aside, counted by badRows", async () => {
+      const torn = `${line("k1")}\n${line("k2")}\n${line("k3").slice(0, 40)}`;
+      const dir = dataDir({ "snapshots/.keep": "", "ledger/20261102T090000Z-r1.ndjson": torn, "ledger/20261103T090000Z-r2.ndjson": `${line("k4")}\n` });
+      const s = await snap(dir);
+      expect(await rows(s, "SELECT key, \"at\"::VARCHAR AS at FROM ledger ORDER BY key")).toEqual(
+        ["k1", "k2", "k4"].map((key) => ({ key, at: "2026-11-02 09:00:00+00" })));
+      expect(await s.badRows()).toEqual([{ table: "ledger", reason: "torn last line (its run was killed while writing it)", count: 1 }]);
+      expect(await rows(s, "SELECT source, row_json FROM rejected_rows")).toEqual([
+        { source: path.join(dir, "ledger/20261102T090000Z-r1.ndjson"), row_json: line("k3").slice(0, 40) },
+      ]);
+    });
+
+    it("sets aside a torn line that is the file's only line", async () => {
+      const s = await snap(dataDir({ "snapshots/.keep": "", "ledger/20261102T090000Z-r1.ndjson": '{"kind":"ba' }));
+      expect(await rows(s, "SELECT count(*)::INTEGER AS n FROM ledger")).toEqual([{ n: 0 }]);
+      expect((await s.badRows()).map((b) => [b.table, b.count])).toEqual([["ledger", 1]]);
+    });
+
+    it("refuses a line that is not JSON before the last, naming the file and line", async () => {
+      const file = "ledger/20261102T090000Z-r1.ndjson";
+      for (const ending of ["\n", ""]) {
+        const dir = dataDir({ "snapshots/.keep": "", [file]: `${line("k1")}\n{"kind": "sent", oops}\n${line("k3")}${ending}` });
+        const error = await openSnapshot(dir).catch((e: unknown) => e);
+        expect(error, `file ending ${JSON.stringify(ending)}`).toMatchObject({
+          name: "NurtureError", code: "damaged-ledger",
+          problems: [{ code: "damaged-ledger", file: path.join(dir, file), message: expect.stringMatching(/is not a JSON record/), hint: expect.stringMatching(/restore the file from git/) }],
+        });
+        expect((error as { problems: { line?: number }[] }).problems[0]!.line, `file ending ${JSON.stringify(ending)}`).toBe(2);
+      }
+    });
+  });
+
   it("caps DuckDB's memory at 2.5GB unless told otherwise, and spills to the temporary directory given", async () => {
     const dir = dataDir({ "snapshots/.keep": "" });
     const setting = async (s: Snapshot, name: string): Promise<string> =>

@@ -162,6 +162,21 @@ describe("runSends through the resend SDK", () => {
     expect(world.files("spool").filter((f) => f.endsWith(".json"))).toEqual([]);
   });
 
+  it("after a run killed while writing its outcomes (a torn last ledger line), replays the batch and delivers nothing twice", async () => {
+    await send();
+    const [file] = world.files("ledger").map((f) => path.join(world.dir, "ledger", f));
+    const text = fs.readFileSync(file!, "utf8");
+    fs.writeFileSync(file!, text.slice(0, text.lastIndexOf("{") + 30)); // the second `sent` line cut short
+
+    const second = await send();
+    expect(second.plan.badRows).toEqual([{ table: "ledger", reason: "torn last line (its run was killed while writing it)", count: 1 }]);
+    expect(second.warnings.join("\n")).toMatch(/ledger lines that are not records were ignored: .*\.ndjson:5/);
+    expect(second.outcomes.map((o) => [o.status, o.replayed])).toEqual([["sent", true]]);
+    expect(server.requests.map((r) => r.idempotencyKey)).toEqual([server.requests[0]!.idempotencyKey, server.requests[0]!.idempotencyKey]);
+    expect(server.delivered).toHaveLength(2);
+    expect((await send()).outcomes).toEqual([]);
+  });
+
   it("rebuilds an unfinished batch whose spool is gone, when re-rendering gives the same bytes", async () => {
     server.fault({ kind: "drop", when: "after-delivery" });
     await send({ transport: transport({ maxAttempts: 1 }) });

@@ -7,7 +7,7 @@
  * Tables after opening (session time zone UTC; insertion order not kept, so ORDER BY when it matters):
  *   users(user_id, email, first_name, created_at TIMESTAMPTZ, timezone, …attributes)
  *   events(user_id, event, ts TIMESTAMPTZ, properties JSON)   -- deduped by event_id; the id column itself only with keepEventIds
- *   rejected_rows(tbl, source, reason, row_json)
+ *   rejected_rows(tbl, source, reason, row_json)   -- tbl 'users', 'events' or 'ledger' (a torn last line)
  *   ledger(kind, at TIMESTAMPTZ, key, user_id, campaign, step, variant, type, occurrence, reason, error)   -- data/ledger/*.ndjson
  */
 import fs from "node:fs";
@@ -41,14 +41,111 @@ const LEDGER_COLUMNS = `{${LEDGER_TABLE_COLUMNS.map((c) => `"${c}": 'VARCHAR'`).
 
 const EMPTY_LEDGER = `CREATE TABLE ledger (${LEDGER_TABLE_COLUMNS.map((c) => `"${c}" ${c === "at" ? "TIMESTAMPTZ" : "VARCHAR"}`).join(", ")})`;
 
+/** Why a torn last line is set aside (the reason `badRows()` counts it under). */
+export const TORN_LEDGER_LINE = "torn last line (its run was killed while writing it)";
+
 /**
  * Appends ledger NDJSON files to the `ledger` table (its columns above). Used when a
  * snapshot opens and by a replay that writes a run's file and reads it straight back.
+ *
+ * A run killed in the middle of a write can leave its file's last line torn: no newline
+ * after it, and not JSON. That line was never a record (the run that wrote it had not
+ * finished its batch, and the next run replays the batch), so it is set aside in
+ * `rejected_rows` as the sender's own reader ignores it. A line that is not JSON anywhere
+ * else means the file was edited, which is an error naming the file and line.
  */
 export async function appendLedgerFiles(conn: DuckDBConnection, files: readonly string[]): Promise<void> {
-  if (files.length === 0) return;
-  await conn.run(`INSERT INTO ledger BY NAME SELECT * REPLACE ("at"::TIMESTAMPTZ AS "at")
-    FROM read_json([${files.map(sqlString).join(", ")}], format = 'newline_delimited', columns = ${LEDGER_COLUMNS})`);
+  const whole: string[] = [];
+  for (const file of files) {
+    const torn = tornTail(file);
+    if (torn === undefined) whole.push(file);
+    else await appendTornLedgerFile(conn, file, torn);
+  }
+  if (whole.length === 0) return;
+  await withLedgerErrors(() => conn.run(`INSERT INTO ledger BY NAME SELECT * REPLACE ("at"::TIMESTAMPTZ AS "at")
+    FROM read_json([${whole.map(sqlString).join(", ")}], format = 'newline_delimited', columns = ${LEDGER_COLUMNS})`));
+}
+
+/**
+ * The file's text up to its torn last line and that line, or undefined when the file
+ * ends with a newline or a whole JSON value (a hand-written file may lack the newline).
+ * Only the last byte is read unless it is not a newline.
+ */
+function tornTail(file: string): { complete: string; tail: string } | undefined {
+  const fd = fs.openSync(file, "r");
+  try {
+    const size = fs.fstatSync(fd).size;
+    const last = Buffer.alloc(1);
+    if (size === 0 || (fs.readSync(fd, last, 0, 1, size - 1) === 1 && last[0] === 0x0a)) return undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+  const text = fs.readFileSync(file, "utf8");
+  const cut = text.lastIndexOf("\n") + 1;
+  const tail = text.slice(cut);
+  try {
+    JSON.parse(tail);
+    return undefined;
+  } catch {
+    return { complete: text.slice(0, cut), tail };
+  }
+}
+
+const LEDGER_STRUCT = sqlString(JSON.stringify(Object.fromEntries(LEDGER_TABLE_COLUMNS.map((c) => [c, "VARCHAR"]))));
+
+/** Appends a file's complete lines (parsed in DuckDB from the text) and sets its torn last line aside. */
+async function appendTornLedgerFile(conn: DuckDBConnection, file: string, torn: { complete: string; tail: string }): Promise<void> {
+  if (torn.complete.trim() !== "") {
+    await withLedgerErrors(() => conn.run(`INSERT INTO ledger BY NAME
+      SELECT ${LEDGER_TABLE_COLUMNS.map((c) => (c === "at" ? `r."at"::TIMESTAMPTZ AS "at"` : `r."${c}"`)).join(", ")}
+      FROM (SELECT json_transform(line, ${LEDGER_STRUCT}) AS r FROM unnest(string_split($1, chr(10))) AS t(line) WHERE trim(line) <> '')`,
+    [torn.complete]), file);
+  }
+  await conn.run("INSERT INTO rejected_rows VALUES ('ledger', $1, $2, $3)", [file, TORN_LEDGER_LINE, torn.tail]);
+}
+
+/**
+ * Runs a ledger read, turning DuckDB's "Malformed JSON" into an error that names the file
+ * and the line (found here, since DuckDB's own line count is not the file's).
+ */
+async function withLedgerErrors<T>(read: () => Promise<T>, file?: string): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    const text = String(error instanceof Error ? error.message : error);
+    if (!/Malformed JSON/.test(text)) throw error;
+    const where = /Malformed JSON in file "(.+?)"/.exec(text)?.[1] ?? file ?? "a ledger file";
+    const line = firstLineNotJson(where);
+    const problem = {
+      code: "damaged-ledger",
+      severity: "error" as const,
+      message: `${line ? `line ${line}` : "a line before the last"} is not a JSON record; ledger files are only ever appended to, so the file was changed after it was written`,
+      file: where,
+      ...(line ? { line } : {}),
+      hint: "restore the file from git (git log -p -- <file> shows what changed), or, if the line was added by hand, remove it; never edit the lines a run wrote",
+    };
+    throw new NurtureError("damaged-ledger", `the ledger file ${where} is damaged`, { cause: error, problems: [problem] });
+  }
+}
+
+/** The 1-based number of the first non-blank line of `file` that is not JSON, if any. */
+function firstLineNotJson(file: string): number | undefined {
+  let lines: string[];
+  try {
+    lines = fs.readFileSync(file, "utf8").split("\n");
+  } catch {
+    return undefined;
+  }
+  const at = lines.findIndex((line) => {
+    if (line.trim() === "") return false;
+    try {
+      JSON.parse(line);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  return at < 0 ? undefined : at + 1;
 }
 
 /** How much memory the snapshot's database may hold before it spills to disk, and where. */
@@ -140,7 +237,7 @@ export async function openSnapshot(dataDir: string, options: SnapshotOptions = {
       const reader = await conn.runAndReadAll(
         "SELECT tbl, reason, count(*)::INTEGER AS n FROM rejected_rows GROUP BY ALL ORDER BY tbl, n DESC, reason",
       );
-      return reader.getRowObjects().map((r) => ({ table: r.tbl as "users" | "events", reason: String(r.reason), count: Number(r.n) }));
+      return reader.getRowObjects().map((r) => ({ table: r.tbl as BadRowCount["table"], reason: String(r.reason), count: Number(r.n) }));
     },
     userAttributes: async (userId) => {
       const reader = await conn.runAndReadAll("SELECT * FROM users WHERE user_id = $1", [userId]);

@@ -41,7 +41,7 @@ export interface HeldBack extends SendIdentity {
 }
 
 export interface BadRowCount {
-  table: "users" | "events";
+  table: "users" | "events" | "ledger";
   reason: string;
   count: number;
 }

@@ -1,8 +1,9 @@
 /**
- * Appends ledger records to this run's NDJSON file, durably: each call is one write of
- * whole lines followed by fsync, so a process killed at any moment leaves only complete
- * records behind, and a record that `append` returned from is on disk. Also the two
- * durable-write helpers the spool, the outbox and the webhook converter share.
+ * Appends ledger records to this run's NDJSON file, durably: each call writes whole lines
+ * and then fsyncs, so a record that `append` returned from is on disk. A process killed
+ * in the middle of a write can still leave the file's last line torn (no newline at its
+ * end); every reader sets such a line aside, and the next run writes a file of its own.
+ * Also the durable-write helpers the spool, the outbox and the webhook converter share.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -43,7 +44,7 @@ export function openLedgerWriter(ledgerDir: string, startedAt: Date, run: string
         fd = fs.openSync(file, "a");
         syncDirectory(path.dirname(file));
       }
-      fs.writeSync(fd, records.map((r) => `${JSON.stringify(r)}\n`).join(""));
+      writeAll(fd, records.map((r) => `${JSON.stringify(r)}\n`).join(""));
       fs.fsyncSync(fd);
     },
     close() {
@@ -51,6 +52,12 @@ export function openLedgerWriter(ledgerDir: string, startedAt: Date, run: string
       fd = undefined;
     },
   };
+}
+
+/** Writes all of `text` at the file's position: `fs.writeSync` may write only part of it. */
+function writeAll(fd: number, text: string): void {
+  const bytes = Buffer.from(text, "utf8");
+  for (let done = 0; done < bytes.length;) done += fs.writeSync(fd, bytes, done, bytes.length - done);
 }
 
 /** Makes a new directory entry durable (a no-op where directories cannot be opened). */
@@ -75,7 +82,7 @@ export function writeFileDurably(file: string, content: string): void {
   const temp = `${file}.tmp`;
   const fd = fs.openSync(temp, "w");
   try {
-    fs.writeSync(fd, content);
+    writeAll(fd, content);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
