@@ -2,8 +2,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import PostalMime from "postal-mime";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { openBatches, readLedger } from "../../src/engine/ledger/reader.ts";
+import { openLedgerWriter } from "../../src/engine/ledger/writer.ts";
 import type { LedgerRecord } from "../../src/engine/ledger/types.ts";
 import { backoffMs, classify, Pacer, toEml, type Clock } from "../../src/engine/send/index.ts";
 
@@ -77,6 +78,34 @@ describe("the ledger read back", () => {
     const read = readLedger(dir, { since: new Date("2026-11-19T09:00:00Z") });
     expect(read.records.map((r) => r.kind === "sent" && r.key)).toEqual(["k1"]);
     expect(read.damaged).toEqual(["20261120T090000Z-new.ndjson:2"]);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it("writes every byte when the system writes only part, and stops after a failed write so a torn line stays last", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nurture-ledger-"));
+    const writer = openLedgerWriter(dir, new Date("2026-11-20T09:00:00Z"), "r");
+    const real = fs.writeSync;
+    try {
+      // Short writes: at most 7 bytes per call.
+      const short = vi.spyOn(fs, "writeSync").mockImplementation(((fd: number, buffer: NodeJS.ArrayBufferView, offset: number, length: number) =>
+        real(fd, buffer, offset, Math.min(7, length))) as typeof fs.writeSync);
+      writer.append([sent("k1", "b1"), sent("k2", "b1")]);
+      expect(short.mock.calls.length).toBeGreaterThan(2);
+      // A full disk after 10 bytes of the next line.
+      short.mockImplementation(((fd: number, buffer: NodeJS.ArrayBufferView, offset: number): number => {
+        real(fd, buffer, offset, 10);
+        throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+      }) as typeof fs.writeSync);
+      expect(() => writer.append([sent("k3", "b1")])).toThrow(/ENOSPC/);
+      short.mockRestore();
+      expect(() => writer.append([sent("k4", "b1")])).toThrow(/cannot be appended to after a failed write/);
+    } finally {
+      vi.restoreAllMocks();
+      writer.close();
+    }
+    const read = readLedger(dir);
+    expect(read.records.map((r) => r.kind === "sent" && r.key)).toEqual(["k1", "k2"]);
+    expect(read.damaged).toEqual([`${path.basename(writer.file)}:3`]);
     fs.rmSync(dir, { recursive: true });
   });
 });

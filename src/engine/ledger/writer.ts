@@ -1,8 +1,9 @@
 /**
  * Appends ledger records to this run's NDJSON file, durably: each call writes whole lines
  * and then fsyncs, so a record that `append` returned from is on disk. A process killed
- * in the middle of a write can still leave the file's last line torn (no newline at its
- * end); every reader sets such a line aside, and the next run writes a file of its own.
+ * in the middle of a write, or a write that fails, can still leave the file's last line
+ * torn (no newline at its end); the writer then refuses to append more, so such a line is
+ * always last, every reader sets it aside, and the next run writes a file of its own.
  * Also the durable-write helpers the spool, the outbox and the webhook converter share.
  */
 import fs from "node:fs";
@@ -35,17 +36,26 @@ export interface LedgerWriter {
 export function openLedgerWriter(ledgerDir: string, startedAt: Date, run: string): LedgerWriter {
   const file = path.resolve(ledgerDir, ledgerFileName(startedAt, run));
   let fd: number | undefined;
+  // After a write fails (a full disk) part of a line may be in the file; writing on would
+  // put that torn line in the middle, where readers refuse it, so the writer stops.
+  let failed: unknown;
   return {
     file,
     append(records) {
       if (records.length === 0) return;
+      if (failed !== undefined) throw new Error(`the ledger file ${file} cannot be appended to after a failed write`, { cause: failed });
       if (fd === undefined) {
         fs.mkdirSync(path.dirname(file), { recursive: true });
         fd = fs.openSync(file, "a");
         syncDirectory(path.dirname(file));
       }
-      writeAll(fd, records.map((r) => `${JSON.stringify(r)}\n`).join(""));
-      fs.fsyncSync(fd);
+      try {
+        writeAll(fd, records.map((r) => `${JSON.stringify(r)}\n`).join(""));
+        fs.fsyncSync(fd);
+      } catch (error) {
+        failed = error;
+        throw error;
+      }
     },
     close() {
       if (fd !== undefined) fs.closeSync(fd);
