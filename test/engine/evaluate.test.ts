@@ -78,7 +78,7 @@ describe("evaluate", () => {
   it("chains a step on a previous send whose intent record is missing", async () => {
     const c = campaign({ steps: [step("hello"), step("next", { after: "hello", waitMs: D })] });
     const p = await plan(withCampaigns(c), { ledger: sent(keyOf("hello"), "2026-11-20T08:05:00Z").slice(1) }, "2026-11-21T08:06:00Z");
-    expect(p.sends.map((s) => [s.step, s.dueAt])).toEqual([["next", "2026-11-21T08:05:00.000Z"]]);
+    expect(p.sends.map((s) => [s.step, s.dueAt, s.key])).toEqual([["next", "2026-11-21T08:05:00.000Z", keyOf("next")]]);
   });
 
   it("chains a step on the previous step's send time plus its wait", async () => {

@@ -161,7 +161,7 @@ export function stepSql(
     ), c AS (
       SELECT l.*, ${convertSql("tz", windowedLocal("local_raw", settings), ctx.zones)} AS due FROM l
     )
-    SELECT c.user_id, c.occurrence, c.occurred_at, ${keySql("c.user_id", campaign.id, step.id, "c.occurrence")} AS key, c.due,
+    SELECT c.user_id, c.occurrence, c.occurred_at, ${orphans ? "c.key" : keySql("c.user_id", campaign.id, step.id, "c.occurrence")} AS key, c.due,
       ${branch} AS branch_taken, ${goal} AS goal_reached, c.exited, ${inWindow} AS in_window, c.no_email
     FROM c${step.after ? " LEFT JOIN message_events m ON m.key = c.prev_key AND m.user_id = c.user_id" : ""}
     ${options.upcoming ? "" : `WHERE c.due <= ${now}`}`;
