@@ -185,7 +185,7 @@ describe("openSnapshot", () => {
       const s = await snap(dir);
       expect(await rows(s, "SELECT key, \"at\"::VARCHAR AS at FROM ledger ORDER BY key")).toEqual(
         ["k1", "k2", "k4"].map((key) => ({ key, at: "2026-11-02 09:00:00+00" })));
-      expect(await s.badRows()).toEqual([{ table: "ledger", reason: "torn last line (its run was killed while writing it)", count: 1 }]);
+      expect(await s.badRows()).toEqual([{ table: "ledger", reason: "torn last line (its run stopped while writing it)", count: 1 }]);
       expect(await rows(s, "SELECT source, row_json FROM rejected_rows")).toEqual([
         { source: path.join(dir, "ledger/20261102T090000Z-r1.ndjson"), row_json: line("k3").slice(0, 40) },
       ]);

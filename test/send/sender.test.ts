@@ -169,7 +169,7 @@ describe("runSends through the resend SDK", () => {
     fs.writeFileSync(file!, text.slice(0, text.lastIndexOf("{") + 30)); // the second `sent` line cut short
 
     const second = await send();
-    expect(second.plan.badRows).toEqual([{ table: "ledger", reason: "torn last line (its run was killed while writing it)", count: 1 }]);
+    expect(second.plan.badRows).toEqual([{ table: "ledger", reason: "torn last line (its run stopped while writing it)", count: 1 }]);
     expect(second.warnings.join("\n")).toMatch(/ledger lines that are not records were ignored: .*\.ndjson:5/);
     expect(second.outcomes.map((o) => [o.status, o.replayed])).toEqual([["sent", true]]);
     expect(server.requests.map((r) => r.idempotencyKey)).toEqual([server.requests[0]!.idempotencyKey, server.requests[0]!.idempotencyKey]);

@@ -42,14 +42,14 @@ const LEDGER_COLUMNS = `{${LEDGER_TABLE_COLUMNS.map((c) => `"${c}": 'VARCHAR'`).
 const EMPTY_LEDGER = `CREATE TABLE ledger (${LEDGER_TABLE_COLUMNS.map((c) => `"${c}" ${c === "at" ? "TIMESTAMPTZ" : "VARCHAR"}`).join(", ")})`;
 
 /** Why a torn last line is set aside (the reason `badRows()` counts it under). */
-export const TORN_LEDGER_LINE = "torn last line (its run was killed while writing it)";
+const TORN_LEDGER_LINE = "torn last line (its run stopped while writing it)";
 
 /**
  * Appends ledger NDJSON files to the `ledger` table (its columns above). Used when a
  * snapshot opens and by a replay that writes a run's file and reads it straight back.
  *
- * A run killed in the middle of a write can leave its file's last line torn: no newline
- * after it, and not JSON. That line was never a record (the run that wrote it had not
+ * A run killed in the middle of a write (or whose write failed) can leave its file's last
+ * line torn: no newline after it, and not JSON. That line was never a record (the run that wrote it had not
  * finished its batch, and the next run replays the batch), so it is set aside in
  * `rejected_rows` as the sender's own reader ignores it. A line that is not JSON anywhere
  * else means the file was edited, which is an error naming the file and line.
