@@ -16,6 +16,7 @@ import path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { NurtureError } from "../errors.ts";
 import type { BadRowCount } from "../evaluate/types.ts";
+import { parseLedgerText } from "../ledger/reader.ts";
 import { readerSources } from "./_files.ts";
 import { sqlString } from "../sql/literals.ts";
 
@@ -62,9 +63,13 @@ export async function appendLedgerFiles(conn: DuckDBConnection, files: readonly 
     else await appendTornLedgerFile(conn, file, torn);
   }
   if (whole.length === 0) return;
-  await withLedgerErrors(() => conn.run(`INSERT INTO ledger BY NAME SELECT * REPLACE ("at"::TIMESTAMPTZ AS "at")
-    FROM read_json([${whole.map(sqlString).join(", ")}], format = 'newline_delimited', columns = ${LEDGER_COLUMNS})`));
+  await withLedgerErrors(() => conn.run(insertLedgerRows(
+    `read_json([${whole.map(sqlString).join(", ")}], format = 'newline_delimited', columns = ${LEDGER_COLUMNS})`)));
 }
+
+/** Appends to `ledger` the rows of `source`, which has the ledger's columns as text. */
+const insertLedgerRows = (source: string): string =>
+  `INSERT INTO ledger BY NAME SELECT * REPLACE ("at"::TIMESTAMPTZ AS "at") FROM ${source}`;
 
 /**
  * The file's text up to its torn last line and that line, or undefined when the file
@@ -96,12 +101,19 @@ const LEDGER_STRUCT = sqlString(JSON.stringify(Object.fromEntries(LEDGER_TABLE_C
 /** Appends a file's complete lines (parsed in DuckDB from the text) and sets its torn last line aside. */
 async function appendTornLedgerFile(conn: DuckDBConnection, file: string, torn: { complete: string; tail: string }): Promise<void> {
   if (torn.complete.trim() !== "") {
-    await withLedgerErrors(() => conn.run(`INSERT INTO ledger BY NAME
-      SELECT ${LEDGER_TABLE_COLUMNS.map((c) => (c === "at" ? `r."at"::TIMESTAMPTZ AS "at"` : `r."${c}"`)).join(", ")}
-      FROM (SELECT json_transform(line, ${LEDGER_STRUCT}) AS r FROM unnest(string_split($1, chr(10))) AS t(line) WHERE trim(line) <> '')`,
-    [torn.complete]), file);
+    const lines = `(SELECT unnest(json_transform(line, ${LEDGER_STRUCT})) FROM unnest(string_split($1, chr(10))) AS t(line) WHERE trim(line) <> '')`;
+    await withLedgerErrors(() => conn.run(insertLedgerRows(lines), [torn.complete]), file);
   }
   await conn.run("INSERT INTO rejected_rows VALUES ('ledger', $1, $2, $3)", [file, TORN_LEDGER_LINE, torn.tail]);
+}
+
+/** The first line of `file` that is not a JSON record, as the sender's reader judges it. */
+function firstDamagedLine(file: string): number | undefined {
+  try {
+    return parseLedgerText(fs.readFileSync(file, "utf8")).damaged[0];
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -115,7 +127,7 @@ async function withLedgerErrors<T>(read: () => Promise<T>, file?: string): Promi
     const text = String(error instanceof Error ? error.message : error);
     if (!/Malformed JSON/.test(text)) throw error;
     const where = /Malformed JSON in file "(.+?)"/.exec(text)?.[1] ?? file ?? "a ledger file";
-    const line = firstLineNotJson(where);
+    const line = firstDamagedLine(where);
     const problem = {
       code: "damaged-ledger",
       severity: "error" as const,
@@ -126,26 +138,6 @@ async function withLedgerErrors<T>(read: () => Promise<T>, file?: string): Promi
     };
     throw new NurtureError("damaged-ledger", `the ledger file ${where} is damaged`, { cause: error, problems: [problem] });
   }
-}
-
-/** The 1-based number of the first non-blank line of `file` that is not JSON, if any. */
-function firstLineNotJson(file: string): number | undefined {
-  let lines: string[];
-  try {
-    lines = fs.readFileSync(file, "utf8").split("\n");
-  } catch {
-    return undefined;
-  }
-  const at = lines.findIndex((line) => {
-    if (line.trim() === "") return false;
-    try {
-      JSON.parse(line);
-      return false;
-    } catch {
-      return true;
-    }
-  });
-  return at < 0 ? undefined : at + 1;
 }
 
 /** How much memory the snapshot's database may hold before it spills to disk, and where. */

@@ -36,19 +36,30 @@ export function readLedger(ledgerDir: string, options: { since?: Date } = {}): L
   for (const name of files) {
     const start = fileStart(name);
     if (since !== undefined && start !== undefined && start < since) continue;
-    const lines = fs.readFileSync(path.join(ledgerDir, name), "utf8").split("\n");
-    lines.forEach((line, i) => {
-      if (line.trim() === "") return;
-      try {
-        const record = JSON.parse(line) as LedgerRecord;
-        if (record && typeof record === "object" && typeof record.kind === "string") read.records.push(record);
-        else read.damaged.push(`${name}:${i + 1}`);
-      } catch {
-        read.damaged.push(`${name}:${i + 1}`);
-      }
-    });
+    const parsed = parseLedgerText(fs.readFileSync(path.join(ledgerDir, name), "utf8"));
+    read.records.push(...parsed.records);
+    read.damaged.push(...parsed.damaged.map((line) => `${name}:${line}`));
   }
   return read;
+}
+
+/**
+ * The records of one ledger file's text, and the 1-based numbers of its non-blank lines
+ * that are not a JSON record (an object with a `kind`).
+ */
+export function parseLedgerText(text: string): { records: LedgerRecord[]; damaged: number[] } {
+  const parsed: { records: LedgerRecord[]; damaged: number[] } = { records: [], damaged: [] };
+  text.split("\n").forEach((line, i) => {
+    if (line.trim() === "") return;
+    try {
+      const record = JSON.parse(line) as LedgerRecord;
+      if (record && typeof record === "object" && typeof record.kind === "string") parsed.records.push(record);
+      else parsed.damaged.push(i + 1);
+    } catch {
+      parsed.damaged.push(i + 1);
+    }
+  });
+  return parsed;
 }
 
 /** A batch some of whose keys have no final outcome. */
