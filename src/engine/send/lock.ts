@@ -1,8 +1,21 @@
 /**
  * One sending run at a time per data directory: two runs reading the same ledger would
- * both find the same keys due and both send them. The lock is a file created exclusively
- * holding the owner's pid; a lock whose process is gone (a killed run) is taken over.
+ * both find the same keys due and both send them. The lock is a file holding the owner's
+ * pid and a token of its own; a lock whose process is gone (a killed run) is taken over.
+ *
+ * Runs starting together must not both win, so:
+ * * the lock appears with its content already in it (written to a private file, then
+ *   hard-linked into place, which fails if a lock exists): nobody ever reads a lock that
+ *   is still being written and mistakes it for a dead one;
+ * * a dead run's lock is removed only by the holder of a second, short-lived guard file
+ *   (`<lock>.takeover`), which checks again under the guard that the owner is gone. Without
+ *   the guard, two runs that both saw the dead lock could remove each other's new one;
+ * * release removes the lock only while it still holds this run's token.
+ *
+ * One gap remains: a run killed in the microseconds it holds the guard leaves a guard
+ * naming a dead process, and two runs removing that guard at once could both take it.
  */
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { NurtureError } from "../errors.ts";
@@ -16,23 +29,81 @@ const alive = (pid: number): boolean => {
   }
 };
 
+const code = (error: unknown): string | undefined => (error as NodeJS.ErrnoException).code;
+
+/** The file's text, or undefined when it is not there. */
+function readIfThere(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch (error) {
+    if (code(error) === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+/** Creates `file` holding `text`, atomically; false when it already exists. */
+function createWith(file: string, text: string): boolean {
+  const draft = `${file}.${randomUUID()}.new`;
+  fs.writeFileSync(draft, text, { flag: "wx" });
+  try {
+    fs.linkSync(draft, file);
+    return true;
+  } catch (error) {
+    if (code(error) === "EEXIST") return false;
+    throw error;
+  } finally {
+    fs.rmSync(draft, { force: true });
+  }
+}
+
+const ownerAlive = (text: string): boolean => {
+  const pid = Number.parseInt(text, 10);
+  return Number.isInteger(pid) && pid > 0 && alive(pid);
+};
+
+const pause = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/**
+ * Removes the lock `file` if its owner is gone, holding the takeover guard while it checks
+ * and removes. False when another run holds the guard (it is doing the same; try again).
+ */
+function removeIfDead(file: string): boolean {
+  const guard = `${file}.takeover`;
+  const mine = `${process.pid} ${randomUUID()}\n`;
+  if (!createWith(guard, mine)) {
+    const held = readIfThere(guard);
+    if (held !== undefined && !ownerAlive(held)) fs.rmSync(guard, { force: true }); // its taker was killed
+    return false;
+  }
+  try {
+    const current = readIfThere(file);
+    if (current !== undefined && !ownerAlive(current)) fs.rmSync(file, { force: true });
+  } finally {
+    if (readIfThere(guard) === mine) fs.rmSync(guard, { force: true });
+  }
+  return true;
+}
+
 /**
  * Takes the lock file `file` (its directory is created) and returns its release function.
  * Throws NurtureError `run-locked` when a live process holds it.
+ *
+ * @example
+ * const release = acquireRunLock("data/spool/.run.lock");
+ * try { … send … } finally { release(); }
  */
 export function acquireRunLock(file: string): () => void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = fs.openSync(file, "wx");
-      fs.writeSync(fd, `${process.pid}\n`);
-      fs.closeSync(fd);
-      return () => fs.rmSync(file, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-    const pid = Number.parseInt(fs.readFileSync(file, "utf8"), 10);
-    if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
+  const mine = `${process.pid} ${randomUUID()}\n`;
+  const release = (): void => {
+    if (readIfThere(file) === mine) fs.rmSync(file, { force: true });
+  };
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (createWith(file, mine)) return release;
+    const seen = readIfThere(file);
+    if (seen === undefined) continue; // released meanwhile
+    if (ownerAlive(seen)) {
+      const pid = Number.parseInt(seen, 10);
       throw new NurtureError("run-locked", `another nurture run (pid ${pid}) is sending from this data directory`, {
         problems: [{
           code: "run-locked", severity: "error", message: `${file} is held by pid ${pid}`, file,
@@ -40,7 +111,12 @@ export function acquireRunLock(file: string): () => void {
         }],
       });
     }
-    fs.rmSync(file, { force: true });
+    if (!removeIfDead(file)) pause(1 + Math.random() * 4);
   }
-  throw new NurtureError("run-locked", `could not take the run lock ${file}`);
+  throw new NurtureError("run-locked", `could not take the run lock ${file}: other runs kept taking it over`, {
+    problems: [{
+      code: "run-locked", severity: "error", message: `${file} changed hands on every attempt`, file,
+      hint: "several nurture runs are starting in this data directory at once; run one at a time",
+    }],
+  });
 }
