@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { acquireRunLock } from "../../src/engine/send/lock.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -16,7 +16,10 @@ beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "nurture-lock-"));
   lock = path.join(dir, "spool", ".run.lock");
 });
-afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+afterEach(() => {
+  vi.restoreAllMocks();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 /** Runs one contender process to its end; rejects with its stderr when it fails. */
 function contend(log: string, wins: number): Promise<void> {
@@ -66,6 +69,18 @@ describe("the run lock", () => {
     fs.mkdirSync(path.dirname(lock), { recursive: true });
     fs.writeFileSync(lock, `${DEAD_PID}\n`);
     acquireRunLock(lock)();
+    expect(fs.readdirSync(path.dirname(lock))).toEqual([]);
+  });
+
+  it("says what to do on a file system without hard links, and leaves nothing behind", () => {
+    vi.spyOn(fs, "linkSync").mockImplementation(() => {
+      throw Object.assign(new Error("EPERM: operation not permitted, link"), { code: "EPERM" });
+    });
+    expect(() => acquireRunLock(lock)).toThrow(expect.objectContaining({
+      code: "run-lock-failed",
+      message: expect.stringContaining(`could not create the run lock ${lock}`),
+      problems: [expect.objectContaining({ file: lock, hint: expect.stringContaining("supports hard links") })],
+    }));
     expect(fs.readdirSync(path.dirname(lock))).toEqual([]);
   });
 

@@ -50,7 +50,13 @@ function createWith(file: string, text: string): boolean {
     return true;
   } catch (error) {
     if (code(error) === "EEXIST") return false;
-    throw error;
+    throw new NurtureError("run-lock-failed", `could not create the run lock ${file}: ${(error as Error).message}`, {
+      cause: error,
+      problems: [{
+        code: "run-lock-failed", severity: "error", message: `hard-linking ${path.basename(draft)} to ${path.basename(file)} failed (${code(error)})`, file,
+        hint: "keep the data directory on a local file system that supports hard links (ext4, APFS, NTFS); the lock relies on them",
+      }],
+    });
   } finally {
     fs.rmSync(draft, { force: true });
   }
