@@ -52,6 +52,36 @@ describe("evaluate", () => {
     expect(open.sends.map((s) => s.dueAt)).toEqual(["2026-11-20T14:00:00.000Z"]);
   });
 
+  it("opens the send window at 09:00 local on the day clocks spring forward", async () => {
+    // New York, 2026-03-08: 02:00 EST becomes 03:00 EDT. Signed up 01:00 EST (06:00 UTC);
+    // 09:00 that day is EDT, 13:00 UTC, not the 14:00 UTC it was the day before.
+    const users = [{ ...ANN, timezone: "America/New_York", created_at: "2026-03-08T06:00:00Z" }];
+    expect((await plan(withCampaigns(campaign()), { users }, "2026-03-08T12:59:00Z")).sends).toEqual([]);
+    const p = await plan(withCampaigns(campaign()), { users }, "2026-03-08T13:00:00Z");
+    expect(p.sends.map((s) => s.dueAt)).toEqual(["2026-03-08T13:00:00.000Z"]);
+  });
+
+  it("opens the send window at 09:00 local on the day clocks fall back", async () => {
+    // New York, 2026-11-01: 02:00 EDT becomes 01:00 EST. Signed up 23:00 EDT the evening
+    // before (03:00 UTC); 09:00 on the 1st is EST, 14:00 UTC (13:00 UTC would be 08:00).
+    const users = [{ ...ANN, timezone: "America/New_York", created_at: "2026-11-01T03:00:00Z" }];
+    expect((await plan(withCampaigns(campaign()), { users }, "2026-11-01T13:59:00Z")).sends).toEqual([]);
+    const p = await plan(withCampaigns(campaign()), { users }, "2026-11-01T14:00:00Z");
+    expect(p.sends.map((s) => s.dueAt)).toEqual(["2026-11-01T14:00:00.000Z"]);
+  });
+
+  it("waits exactly 24 hours for `1d` across a clock change, not until the same wall time", async () => {
+    // The first email went at 09:00 EST (14:00 UTC) on 2026-03-07; a day later is 14:00 UTC,
+    // 10:00 EDT, inside the window, so that is when the next step is due.
+    const occurrence = "2026-03-07T12:00:00.000Z";
+    const users = [{ ...ANN, timezone: "America/New_York", created_at: occurrence }];
+    const c = campaign({ steps: [step("hello"), step("next", { after: "hello", waitMs: D })] });
+    const ledger = sent(keyOf("hello", occurrence), "2026-03-07T14:00:00Z", occurrence);
+    expect((await plan(withCampaigns(c), { users, ledger }, "2026-03-08T13:59:00Z")).sends).toEqual([]);
+    const p = await plan(withCampaigns(c), { users, ledger }, "2026-03-08T14:00:00Z");
+    expect(p.sends.map((s) => [s.step, s.dueAt])).toEqual([["next", "2026-03-08T14:00:00.000Z"]]);
+  });
+
   it("plans nothing before the moment has come", async () => {
     const p = await plan(withCampaigns(campaign()), {}, "2026-11-20T07:59:00Z");
     expect(p.sends).toEqual([]);
