@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Campaign, Config, Step } from "../../src/engine/config/types.ts";
 import { evaluate } from "../../src/engine/evaluate/evaluate.ts";
+import { explain } from "../../src/engine/explain/explain.ts";
 import { loadConfig, messageKey } from "../../src/engine/index.ts";
 import { openData, type Data } from "./_snapshot-files.ts";
 
@@ -191,6 +192,43 @@ describe("evaluate", () => {
     const trigger = (policy: "never" | "always") => campaign({ kind: "trigger", entry: { on: "event", event: "task.assigned" }, reentry: { policy } });
     expect((await plan(withCampaigns(trigger("never")), { events }, "2026-11-20T09:00:00Z")).sends).toHaveLength(1);
     expect((await plan(withCampaigns(trigger("always")), { events }, "2026-11-20T09:00:00Z")).sends).toHaveLength(2);
+  });
+
+  it("plans the same whatever the order of the event rows, and counts a repeated event_id once", async () => {
+    // The shipped fixture config (welcome sequence, no-task trigger, tags, scoring) over a
+    // few users: in file order, then reversed with every event also repeated (the copy
+    // first), and the plan and the per-user facts must not move.
+    const users = [
+      { ...ANN, plan: "trial" },
+      { ...ANN, user_id: "bob", email: "bob@example.com", timezone: "America/New_York", plan: "free", created_at: "2026-11-19T02:00:00Z" },
+      { ...ANN, user_id: "cat", email: "cat@example.com", plan: "trial" },
+    ];
+    const ledger = [
+      { kind: "intent", at: "2026-11-20T08:00:00Z", run: "r", key: messageKey("ann", "welcome", "welcome", "2026-11-20T02:00:00.000Z"), user_id: "ann", campaign: "welcome", step: "welcome", template: "welcome-1", type: "regular", occurrence: "2026-11-20T02:00:00.000Z", due: "2026-11-20T08:00:00Z", batch: "b" },
+      { kind: "sent", at: "2026-11-20T08:00:00Z", run: "r", key: messageKey("ann", "welcome", "welcome", "2026-11-20T02:00:00.000Z"), provider_id: "p", transport: "outbox" },
+    ];
+    const events = [
+      { user_id: "ann", event: "page.viewed", ts: "2026-11-20T09:00:00Z", properties: { path: "/pricing" } },
+      { user_id: "ann", event: "task.created", ts: "2026-11-20T09:30:00Z" },
+      { user_id: "ann", event: "email.opened", ts: "2026-11-20T10:00:00Z", properties: { key: ledger[0]!.key } },
+      { user_id: "ann", event: "task.created", ts: "2026-11-20T11:00:00Z" },
+      { user_id: "cat", event: "subscription.purchased", ts: "2026-11-20T12:00:00Z" },
+      { user_id: "bob", event: "page.viewed", ts: "2026-11-20T15:00:00Z", properties: { path: "/docs" } },
+    ].map((e, i) => ({ ...e, event_id: `ev${i}` }));
+    const shuffled = [...events].reverse().flatMap((e) => [e, { ...e }]);
+    const now = "2026-11-21T10:00:00Z";
+    const a = await openData({ users, ledger, events });
+    const b = await openData({ users, ledger, events: shuffled });
+    const [inOrder, repeated] = [await evaluate(base, a, new Date(now)), await evaluate(base, b, new Date(now))];
+    expect(inOrder.sends.map((x) => [x.userId, x.campaign, x.step])).toEqual([["ann", "welcome", "first-project"]]);
+    expect(inOrder.held.map((x) => [x.userId, x.campaign, x.step, x.status])).toEqual([["cat", "welcome", "welcome", "goal_reached"]]);
+    expect(repeated.sends).toEqual(inOrder.sends);
+    expect(repeated.held).toEqual(inOrder.held);
+    expect(repeated.events).toBe(events.length);
+    expect(repeated.badRows).toEqual([{ table: "events", reason: "duplicate event_id (counted once)", count: events.length }]);
+    for (const user of ["ann", "bob", "cat"]) {
+      expect(await explain(base, b, user, new Date(now)), user).toEqual(await explain(base, a, user, new Date(now)));
+    }
   });
 
   it("picks a stable variant for a subject-line test", async () => {
