@@ -112,7 +112,7 @@ export function acquireRunLock(file: string): () => void {
       const pid = Number.parseInt(seen, 10);
       throw new NurtureError("run-locked", `another nurture run (pid ${pid}) is sending from this data directory`, {
         problems: [{
-          code: "run-locked", severity: "error", message: `${file} is held by pid ${pid}`, file,
+          code: "run-locked", severity: "error", message: `held by pid ${pid}, a process that is running`, file,
           hint: "wait for that run to finish; if no nurture run is active, delete the lock file",
         }],
       });
