@@ -72,6 +72,18 @@ describe("the run lock", () => {
     expect(fs.readdirSync(path.dirname(lock))).toEqual([]);
   });
 
+  it("clears drafts a killed run left over a minute ago, not a draft being written now", () => {
+    fs.mkdirSync(path.dirname(lock), { recursive: true });
+    const old = `${lock}.0d1e.new`;
+    const fresh = `${lock}.f7e5.new`;
+    fs.writeFileSync(old, `${DEAD_PID}\n`);
+    fs.writeFileSync(fresh, `${DEAD_PID}\n`);
+    const twoMinutesAgo = new Date(Date.now() - 120_000);
+    fs.utimesSync(old, twoMinutesAgo, twoMinutesAgo);
+    acquireRunLock(lock)();
+    expect(fs.readdirSync(path.dirname(lock))).toEqual([path.basename(fresh)]);
+  });
+
   it("says what to do on a file system without hard links, and leaves nothing behind", () => {
     vi.spyOn(fs, "linkSync").mockImplementation(() => {
       throw Object.assign(new Error("EPERM: operation not permitted, link"), { code: "EPERM" });

@@ -12,6 +12,9 @@
  *   the guard, two runs that both saw the dead lock could remove each other's new one;
  * * release removes the lock only while it still holds this run's token.
  *
+ * A draft left by a run killed before linking it is removed by the next run to take the
+ * lock once it is a minute old.
+ *
  * One gap remains: a run killed in the microseconds it holds the guard leaves a guard
  * naming a dead process, and two runs removing that guard at once could both take it.
  */
@@ -90,6 +93,21 @@ function removeIfDead(file: string): boolean {
   return true;
 }
 
+/** Removes drafts of `file` (see createWith) that a run killed before linking left over a minute ago. */
+function tidyDrafts(file: string): void {
+  const dir = path.dirname(file);
+  const prefix = `${path.basename(file)}.`;
+  for (const name of fs.readdirSync(dir)) {
+    if (!name.startsWith(prefix) || !name.endsWith(".new")) continue;
+    const draft = path.join(dir, name);
+    try {
+      if (Date.now() - fs.statSync(draft).mtimeMs > 60_000) fs.rmSync(draft, { force: true });
+    } catch (error) {
+      if (code(error) !== "ENOENT") throw error;
+    }
+  }
+}
+
 /**
  * Takes the lock file `file` (its directory is created) and returns its release function.
  * Throws NurtureError `run-locked` when a live process holds it.
@@ -105,7 +123,10 @@ export function acquireRunLock(file: string): () => void {
     if (readIfThere(file) === mine) fs.rmSync(file, { force: true });
   };
   for (let attempt = 0; attempt < 100; attempt++) {
-    if (createWith(file, mine)) return release;
+    if (createWith(file, mine)) {
+      tidyDrafts(file);
+      return release;
+    }
     const seen = readIfThere(file);
     if (seen === undefined) continue; // released meanwhile
     if (ownerAlive(seen)) {
