@@ -23,16 +23,19 @@ import fs from "node:fs";
 import path from "node:path";
 import { NurtureError } from "../errors.ts";
 
-const alive = (pid: number): boolean => {
+const code = (error: unknown): string | undefined => (error as NodeJS.ErrnoException).code;
+
+/** The pid a lock's text names, when that process is running; undefined for a dead or unreadable owner. */
+function livePid(text: string): number | undefined {
+  const pid = Number.parseInt(text, 10);
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
   try {
     process.kill(pid, 0);
-    return true;
+    return pid;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    return code(error) === "EPERM" ? pid : undefined;
   }
-};
-
-const code = (error: unknown): string | undefined => (error as NodeJS.ErrnoException).code;
+}
 
 /** The file's text, or undefined when it is not there. */
 function readIfThere(file: string): string | undefined {
@@ -65,11 +68,6 @@ function createWith(file: string, text: string): boolean {
   }
 }
 
-const ownerAlive = (text: string): boolean => {
-  const pid = Number.parseInt(text, 10);
-  return Number.isInteger(pid) && pid > 0 && alive(pid);
-};
-
 const pause = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /**
@@ -81,12 +79,12 @@ function removeIfDead(file: string): boolean {
   const mine = `${process.pid} ${randomUUID()}\n`;
   if (!createWith(guard, mine)) {
     const held = readIfThere(guard);
-    if (held !== undefined && !ownerAlive(held)) fs.rmSync(guard, { force: true }); // its taker was killed
+    if (held !== undefined && livePid(held) === undefined) fs.rmSync(guard, { force: true }); // its taker was killed
     return false;
   }
   try {
     const current = readIfThere(file);
-    if (current !== undefined && !ownerAlive(current)) fs.rmSync(file, { force: true });
+    if (current !== undefined && livePid(current) === undefined) fs.rmSync(file, { force: true });
   } finally {
     if (readIfThere(guard) === mine) fs.rmSync(guard, { force: true });
   }
@@ -129,8 +127,8 @@ export function acquireRunLock(file: string): () => void {
     }
     const seen = readIfThere(file);
     if (seen === undefined) continue; // released meanwhile
-    if (ownerAlive(seen)) {
-      const pid = Number.parseInt(seen, 10);
+    const pid = livePid(seen);
+    if (pid !== undefined) {
       throw new NurtureError("run-locked", `another nurture run (pid ${pid}) is sending from this data directory`, {
         problems: [{
           code: "run-locked", severity: "error", message: `held by pid ${pid}, a process that is running`, file,
