@@ -25,8 +25,8 @@ const withCampaigns = (...campaigns: Campaign[]): Config => ({ ...base, campaign
 const ANN = { user_id: "ann", email: "ann@example.com", first_name: "Ann", created_at: "2026-11-20T02:00:00Z", timezone: "Europe/Berlin" };
 
 const plan = async (config: Config, data: Data, now: string) => evaluate(config, await openData({ ...data, users: data.users ?? [ANN] }), new Date(now));
-const sent = (key: string, at: string, occurrence = "2026-11-20T02:00:00.000Z") => [
-  { kind: "intent", at, run: "r", key, user_id: "ann", campaign: "welcome", step: "hello", template: "welcome-1", type: "regular", occurrence, due: at, batch: "b" },
+const sent = (key: string, at: string, occurrence = "2026-11-20T02:00:00.000Z", stepId = "hello") => [
+  { kind: "intent", at, run: "r", key, user_id: "ann", campaign: "welcome", step: stepId, template: "welcome-1", type: "regular", occurrence, due: at, batch: "b" },
   { kind: "sent", at, run: "r", key, provider_id: "p", transport: "outbox" },
 ];
 const keyOf = (stepId: string, occurrence = "2026-11-20T02:00:00.000Z") => messageKey("ann", "welcome", stepId, occurrence);
@@ -203,14 +203,11 @@ describe("evaluate", () => {
       { ...ANN, user_id: "bob", email: "bob@example.com", timezone: "America/New_York", plan: "free", created_at: "2026-11-19T02:00:00Z" },
       { ...ANN, user_id: "cat", email: "cat@example.com", plan: "trial" },
     ];
-    const ledger = [
-      { kind: "intent", at: "2026-11-20T08:00:00Z", run: "r", key: messageKey("ann", "welcome", "welcome", "2026-11-20T02:00:00.000Z"), user_id: "ann", campaign: "welcome", step: "welcome", template: "welcome-1", type: "regular", occurrence: "2026-11-20T02:00:00.000Z", due: "2026-11-20T08:00:00Z", batch: "b" },
-      { kind: "sent", at: "2026-11-20T08:00:00Z", run: "r", key: messageKey("ann", "welcome", "welcome", "2026-11-20T02:00:00.000Z"), provider_id: "p", transport: "outbox" },
-    ];
+    const ledger = sent(keyOf("welcome"), "2026-11-20T08:00:00Z", undefined, "welcome");
     const events = [
       { user_id: "ann", event: "page.viewed", ts: "2026-11-20T09:00:00Z", properties: { path: "/pricing" } },
       { user_id: "ann", event: "task.created", ts: "2026-11-20T09:30:00Z" },
-      { user_id: "ann", event: "email.opened", ts: "2026-11-20T10:00:00Z", properties: { key: ledger[0]!.key } },
+      { user_id: "ann", event: "email.opened", ts: "2026-11-20T10:00:00Z", properties: { key: keyOf("welcome") } },
       { user_id: "ann", event: "task.created", ts: "2026-11-20T11:00:00Z" },
       { user_id: "cat", event: "subscription.purchased", ts: "2026-11-20T12:00:00Z" },
       { user_id: "bob", event: "page.viewed", ts: "2026-11-20T15:00:00Z", properties: { path: "/docs" } },
