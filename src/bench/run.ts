@@ -28,7 +28,7 @@ export const EXTRA_BENCHMARKS: { name: string; file: string; args?: (o: { dir: s
 
 /**
  * DuckDB settings every measured process gets unless --duckdb says otherwise: spill files
- * under data/bench/. The plan keeps the engine's own memory cap (2.5 GB unless
+ * under data/bench/. The plan keeps the engine's own memory cap (2.25 GB unless
  * NURTURE_MEMORY_LIMIT says otherwise); the scan's database, which sets none, takes
  * DuckDB's default (80% of RAM) and uses a few hundred MB.
  */

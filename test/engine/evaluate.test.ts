@@ -194,10 +194,10 @@ describe("evaluate", () => {
     expect((await plan(withCampaigns(trigger("always")), { events }, "2026-11-20T09:00:00Z")).sends).toHaveLength(2);
   });
 
-  it("plans the same whatever the order of the event rows, and counts a repeated event_id once", async () => {
+  it("plans the same whatever the order or format of the event rows, and counts a repeated event_id once", async () => {
     // The shipped fixture config (welcome sequence, no-task trigger, tags, scoring) over a
     // few users: in file order, then reversed with every event also repeated (the copy
-    // first), and the plan and the per-user facts must not move.
+    // first), as NDJSON and as Parquet, and the plan and the per-user facts must not move.
     const users = [
       { ...ANN, plan: "trial" },
       { ...ANN, user_id: "bob", email: "bob@example.com", timezone: "America/New_York", plan: "free", created_at: "2026-11-19T02:00:00Z" },
@@ -216,7 +216,10 @@ describe("evaluate", () => {
     const now = "2026-11-21T10:00:00Z";
     const a = await openData({ users, ledger, events });
     const b = await openData({ users, ledger, events: shuffled });
+    // Parquet is read where it lies, not copied (data/snapshot.ts): the same rows set aside, the same plan.
+    const c = await openData({ users, ledger, events: shuffled, eventsFormat: "parquet" });
     const [inOrder, repeated] = [await evaluate(base, a, new Date(now)), await evaluate(base, b, new Date(now))];
+    expect(await evaluate(base, c, new Date(now))).toEqual(repeated);
     expect(inOrder.sends.map((x) => [x.userId, x.campaign, x.step])).toEqual([["ann", "welcome", "first-project"]]);
     expect(inOrder.held.map((x) => [x.userId, x.campaign, x.step, x.status])).toEqual([["cat", "welcome", "welcome", "goal_reached"]]);
     expect(repeated.sends).toEqual(inOrder.sends);
@@ -225,6 +228,7 @@ describe("evaluate", () => {
     expect(repeated.badRows).toEqual([{ table: "events", reason: "duplicate event_id (counted once)", count: events.length }]);
     for (const user of ["ann", "bob", "cat"]) {
       expect(await explain(base, b, user, new Date(now)), user).toEqual(await explain(base, a, user, new Date(now)));
+      expect(await explain(base, c, user, new Date(now)), user).toEqual(await explain(base, a, user, new Date(now)));
     }
   });
 

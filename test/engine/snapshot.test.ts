@@ -108,6 +108,22 @@ describe("openSnapshot", () => {
     expect(await rows(kept, "SELECT user_id, event_id FROM events")).toEqual([{ user_id: "u1", event_id: "p1" }]);
   });
 
+  it("reads Parquet events where they lie, and copies them when the ids are kept or another format is among them", async () => {
+    const dir = dataDir({ "snapshots/users/users.csv": USERS_CSV });
+    const first = await snap(dir);
+    const file = path.join(dir, "snapshots/events/2026-11.parquet");
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    await first.connection.run(`COPY (SELECT 'u1' AS user_id, 'task.created' AS event, TIMESTAMPTZ '2026-11-04 12:00:00+00' AS ts,
+      '{"n": 1}'::JSON AS properties, 'p1' AS event_id) TO '${file}' (FORMAT parquet)`);
+    const kind = async (s: Snapshot) => (await rows(s, "SELECT table_type AS t FROM information_schema.tables WHERE table_name = 'events'"))[0]!.t;
+    expect(await kind(await snap(dir))).toBe("VIEW");
+    expect(await kind(await snap(dir, { keepEventIds: true }))).toBe("BASE TABLE");
+    fs.writeFileSync(path.join(dir, "snapshots/events/late.ndjson"), JSON.stringify({ user_id: "u2", event: "task.created", ts: "2026-11-05T12:00:00Z" }));
+    const mixed = await snap(dir);
+    expect(await kind(mixed)).toBe("BASE TABLE");
+    expect(await rows(mixed, "SELECT user_id FROM events ORDER BY ts")).toEqual([{ user_id: "u1" }, { user_id: "u2" }]);
+  });
+
   it("checks typed Parquet rows as strictly as text: duplicates across files, bad JSON, unknown users, missing times", async () => {
     const dir = dataDir({ "snapshots/users/users.csv": USERS_CSV });
     const first = await snap(dir);
@@ -211,11 +227,11 @@ describe("openSnapshot", () => {
     });
   });
 
-  it("caps DuckDB's memory at 2.5GB unless told otherwise, and spills to the temporary directory given", async () => {
+  it("caps DuckDB's memory at 2.25GB unless told otherwise, and spills to the temporary directory given", async () => {
     const dir = dataDir({ "snapshots/.keep": "" });
     const setting = async (s: Snapshot, name: string): Promise<string> =>
       String((await rows(s, `SELECT current_setting('${name}') AS v`))[0]!.v);
-    expect(await setting(await snap(dir), "memory_limit")).toBe("2.3 GiB");
+    expect(await setting(await snap(dir), "memory_limit")).toBe("2.0 GiB"); // 2.25 GB
     const spill = path.join(dir, "spill");
     const small = await snap(dir, { memoryLimit: "1500MB", tempDirectory: spill });
     expect(await setting(small, "memory_limit")).toBe("1.3 GiB");

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backtest, loadConfig, messageKey, openSnapshot } from "../../src/engine/index.ts";
 import { cleanup, listing, makeData, nurture } from "./_fixture.ts";
@@ -88,6 +89,38 @@ describe("nurture backtest", () => {
       expect(await counts()).toEqual(before);
     } finally {
       snapshot.close();
+    }
+  });
+
+  it("replays Parquet events, read where they lie, as it replays NDJSON, and puts them back", async () => {
+    // A task on the 21st keeps the no-task nudge from going out on the 22nd.
+    const events = [{ user_id: "uid-ann", event: "task.created", ts: "2026-11-21T10:00:00Z", properties: { n: 1 }, event_id: "t1" }];
+    const asNdjson = makeData({ users: [ann, late], events, ledger: realLedger });
+    const asParquet = makeData({ users: [ann, late], ledger: realLedger });
+    const parquetDb = await DuckDBInstance.create(":memory:");
+    const conn = await parquetDb.connect();
+    await conn.run(`COPY (SELECT user_id, event, ts::TIMESTAMPTZ AS ts, properties, event_id FROM read_json('${asNdjson}/snapshots/events/events.ndjson',
+      columns = {user_id: 'VARCHAR', event: 'VARCHAR', ts: 'VARCHAR', properties: 'JSON', event_id: 'VARCHAR'})) TO '${asParquet}/snapshots/events/events.parquet' (FORMAT parquet)`);
+    conn.closeSync();
+    parquetDb.closeSync();
+    fs.rmSync(path.join(asParquet, "snapshots/events/events.ndjson"));
+    try {
+      const replay = async (dir: string) => {
+        const snapshot = await openSnapshot(dir);
+        try {
+          const report = await backtest(await loadConfig(config), snapshot, { now: new Date(NOW), days: 3, runHours: [9, 15] });
+          const after = (await snapshot.connection.runAndReadAll("SELECT user_id, event FROM events")).getRowObjects();
+          return { report, after };
+        } finally {
+          snapshot.close();
+        }
+      };
+      const [fromNdjson, fromParquet] = [await replay(asNdjson), await replay(asParquet)];
+      expect(fromNdjson.report.perStep.filter((x) => x.sends > 0).map((x) => x.campaign)).not.toContain("no-task");
+      expect(fromParquet.report).toEqual(fromNdjson.report);
+      expect(fromParquet.after).toEqual([{ user_id: "uid-ann", event: "task.created" }]);
+    } finally {
+      cleanup(asNdjson, asParquet);
     }
   });
 

@@ -6,7 +6,8 @@
  *
  * Tables after opening (session time zone UTC; insertion order not kept, so ORDER BY when it matters):
  *   users(user_id, email, first_name, created_at TIMESTAMPTZ, timezone, …attributes)
- *   events(user_id, event, ts TIMESTAMPTZ, properties JSON)   -- deduped by event_id; the id column itself only with keepEventIds
+ *   events(user_id, event, ts TIMESTAMPTZ, properties JSON)   -- deduped by event_id; the id column itself only with keepEventIds;
+ *                                                             a view over the files when they are all Parquet (see readInPlace), else a table
  *   rejected_rows(tbl, source, reason, row_json)   -- tbl 'users', 'events' or 'ledger' (a torn last line)
  *   ledger(kind, at TIMESTAMPTZ, key, user_id, campaign, step, variant, type, occurrence, reason, error)   -- data/ledger/*.ndjson
  */
@@ -142,7 +143,7 @@ async function withLedgerErrors<T>(read: () => Promise<T>, file?: string): Promi
 
 /** How much memory the snapshot's database may hold before it spills to disk, and where. */
 export interface SnapshotOptions {
-  /** A DuckDB size such as "3GB" or "1500MB"; default NURTURE_MEMORY_LIMIT, else DEFAULT_MEMORY_LIMIT (2.5GB). */
+  /** A DuckDB size such as "3GB" or "1500MB"; default NURTURE_MEMORY_LIMIT, else DEFAULT_MEMORY_LIMIT (2.25GB). */
   memoryLimit?: string;
   /**
    * The directory spilled data goes to, used by this database alone. Default: a directory
@@ -153,7 +154,8 @@ export interface SnapshotOptions {
   /**
    * Keep `event_id` in the events table. Off by default: nothing in a plan reads it once
    * duplicates are gone, and it is a third of the table's memory. A caller that writes the
-   * events back out as a snapshot (the demo's replay) turns it on.
+   * events back out as a snapshot (the demo's replay) turns it on; `events` is then always
+   * a table, even over Parquet.
    */
   keepEventIds?: boolean;
 }
@@ -164,10 +166,12 @@ let databasesOpened = 0;
  * The default memory cap. DuckDB's own default is 80% of the machine's memory, which a
  * shared runner cannot spare. Beyond the cap tables spill to the temporary directory: the
  * 1M-user benchmark then plans in about 3.1 GB, somewhat slower (README, Benchmarks). The
- * process needs more than the cap (Node, DuckDB's own working memory): at 3GB its peak
- * went from 3.45 to 4.06 GB between runs, too close to the 4 GB it must stay under.
+ * process needs more than the cap (Node, DuckDB's working memory outside its buffer pool,
+ * such as Parquet read in place): at 3GB its peak went from 3.45 to 4.06 GB between runs,
+ * and at 2.5GB, once events were read in place, from 2.90 to 3.77 GB, too close to the
+ * 4 GB it must stay under.
  */
-export const DEFAULT_MEMORY_LIMIT = "2.5GB";
+export const DEFAULT_MEMORY_LIMIT = "2.25GB";
 
 /** An in-memory DuckDB database with the memory cap and spill directory of `options`. */
 async function createDatabase(options: SnapshotOptions): Promise<DuckDBInstance> {
@@ -285,7 +289,9 @@ const EVENT_TEXT_COLUMNS = "{user_id: 'VARCHAR', event: 'VARCHAR', ts: 'VARCHAR'
  * repeats, or that are set aside, keep their id, file and place, and only the former are
  * ranked by id. Once duplicates are gone nothing reads `event_id`, so the table does not
  * keep it: at 27 characters on average in the benchmark it was about a third of the
- * table's memory, which under the memory cap is what spills.
+ * table's memory, which under the memory cap is what spills. When every file is Parquet
+ * (and the ids need not be kept), only those traced rows are stored and `events` becomes
+ * a view over the files without the rows set aside (`readInPlace`).
  */
 async function loadEvents(conn: DuckDBConnection, dir: string, keepEventIds: boolean): Promise<void> {
   const sources = readerSources(dir, { jsonColumns: EVENT_TEXT_COLUMNS });
@@ -314,7 +320,11 @@ async function loadEvents(conn: DuckDBConnection, dir: string, keepEventIds: boo
   // set aside or may be duplicates keep their file and place, which the ranking needs.
   await conn.run(`CREATE TEMP TABLE event_id_repeats AS
     SELECT hash(event_id) AS h FROM (${ids.join(" UNION ALL ")}) WHERE event_id IS NOT NULL GROUP BY 1 HAVING count(*) > 1`);
-  await conn.run(`CREATE TABLE events AS
+  // Parquet alone is read where it lies (see `readInPlace`): only the rows that may need
+  // setting aside are stored, to be checked and ranked; the others are not copied at all.
+  const inPlace = !keepEventIds && sources.every((s) => s.format === "parquet");
+  const table = inPlace ? "events_traced" : "events";
+  await conn.run(`CREATE ${inPlace ? "TEMP " : ""}TABLE ${table} AS
     SELECT user_id, event, ts, properties, ${keepEventIds ? "event_id" : "CASE WHEN _traced THEN event_id END AS event_id"},
       CASE WHEN _traced THEN source END AS source, CASE WHEN _traced THEN _line END AS _line,
       _bad_ts, _bad_properties, _reason
@@ -331,21 +341,45 @@ async function loadEvents(conn: DuckDBConnection, dir: string, keepEventIds: boo
         END AS _reason,
         _reason IS NOT NULL OR hash(r.event_id) IN (SELECT h FROM event_id_repeats) AS _traced
       FROM (SELECT *, TRY_CAST(properties_text AS JSON) AS properties FROM ${rows}) r
-      LEFT JOIN users u ON u.user_id = r.user_id)`);
+      LEFT JOIN users u ON u.user_id = r.user_id)${inPlace ? " WHERE _traced" : ""}`);
   // Among good rows, the first of each event_id (by file, then place in the file) is kept.
-  await conn.run(`UPDATE events SET _reason = 'duplicate event_id (counted once)' WHERE rowid IN (
+  await conn.run(`UPDATE ${table} SET _reason = 'duplicate event_id (counted once)' WHERE rowid IN (
     SELECT rid FROM (
       SELECT rowid AS rid, row_number() OVER (PARTITION BY event_id ORDER BY source, _line) AS rn
-      FROM events WHERE _reason IS NULL AND source IS NOT NULL AND event_id IS NOT NULL)
+      FROM ${table} WHERE _reason IS NULL AND source IS NOT NULL AND event_id IS NOT NULL)
     WHERE rn > 1)`);
   await conn.run(`INSERT INTO rejected_rows
     SELECT 'events', source, _reason, to_json({user_id: user_id, event: event, ts: coalesce(ts::VARCHAR, _bad_ts),
       properties: coalesce(properties::VARCHAR, _bad_properties), event_id: event_id, source: source})::VARCHAR
-    FROM events WHERE _reason IS NOT NULL`);
-  await conn.run("DELETE FROM events WHERE _reason IS NOT NULL");
-  const dropped = [...(keepEventIds ? [] : ["event_id"]), "source", "_line", "_bad_ts", "_bad_properties", "_reason"];
-  for (const column of dropped) await conn.run(`ALTER TABLE events DROP COLUMN ${column}`);
-  await conn.run("DROP TABLE IF EXISTS events_text; DROP TABLE event_id_repeats");
+    FROM ${table} WHERE _reason IS NOT NULL`);
+  if (inPlace) {
+    await readInPlace(conn, rows);
+  } else {
+    await conn.run("DELETE FROM events WHERE _reason IS NOT NULL");
+    const dropped = [...(keepEventIds ? [] : ["event_id"]), "source", "_line", "_bad_ts", "_bad_properties", "_reason"];
+    for (const column of dropped) await conn.run(`ALTER TABLE events DROP COLUMN ${column}`);
+  }
+  await conn.run("DROP TABLE IF EXISTS events_text; DROP TABLE IF EXISTS events_traced; DROP TABLE event_id_repeats");
+}
+
+/**
+ * Makes `events` a view over the Parquet files (`rows`, in the staging shape) that leaves
+ * out the rows set aside, by file and place, once `events_traced` has been checked.
+ *
+ * Copying tens of millions of events into DuckDB's memory cost more than reading them
+ * again: under the memory cap a copy of the 1M-user benchmark's 52.5M events did not fit
+ * and every query read it back from the spill directory, uncompressed, while Parquet is
+ * compressed and read column by column (README, Benchmarks). The files must therefore stay
+ * as they are while a command runs, as they do in a checkout; the loader has already read
+ * every row once, so a row that cannot be read fails the load, not a later query.
+ */
+async function readInPlace(conn: DuckDBConnection, rows: string): Promise<void> {
+  await conn.run("CREATE TABLE events_set_aside AS SELECT source, _line FROM events_traced WHERE _reason IS NOT NULL");
+  const setAside = Number((await conn.runAndReadAll("SELECT count(*) AS n FROM events_set_aside")).getRowObjects()[0]!.n);
+  const kept = setAside === 0 ? ""
+    : "WHERE NOT EXISTS (SELECT 1 FROM events_set_aside x WHERE x.source = r.source AND x._line = r._line)";
+  await conn.run(`CREATE VIEW events AS
+    SELECT r.user_id, r.event, r.ts, TRY_CAST(r.properties_text AS JSON) AS properties FROM ${rows} r ${kept}`);
 }
 
 /**

@@ -5,6 +5,7 @@
  * sends so far (written to the in-memory ledger table, never to disk), so branches,
  * re-entry, dedup and caps of later runs behave as they would have.
  */
+import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Config, MessageType } from "../config/types.ts";
 import { MESSAGE_TYPES, isMarketing } from "../config/types.ts";
 import type { Snapshot } from "../data/snapshot.ts";
@@ -116,7 +117,9 @@ export async function backtest(config: Config, snapshot: Snapshot, options: Back
   const count = async (table: string): Promise<number> => Number((await conn.runAndReadAll(`SELECT count(*) AS n FROM ${table}`)).getRowObjects()[0]!.n);
   const totals = { users: await count("users"), events: await count("events") };
 
-  await conn.run("ALTER TABLE users RENAME TO users_all; ALTER TABLE events RENAME TO events_all; ALTER TABLE ledger RENAME TO ledger_all");
+  // Over Parquet, `events` is a view over the files (data/snapshot.ts); the others are tables.
+  const events = await relationKind(conn, "events");
+  await conn.run(`ALTER TABLE users RENAME TO users_all; ALTER ${events} events RENAME TO events_all; ALTER TABLE ledger RENAME TO ledger_all`);
   const sent: SentRow[] = [];
   const held = new Map<HeldStatus, Set<string>>();
   const warnings = new Set<string>();
@@ -153,7 +156,7 @@ export async function backtest(config: Config, snapshot: Snapshot, options: Back
     }
   } finally {
     await conn.run("DROP TABLE IF EXISTS users; DROP TABLE IF EXISTS events; DROP TABLE IF EXISTS ledger");
-    await conn.run("ALTER TABLE users_all RENAME TO users; ALTER TABLE events_all RENAME TO events; ALTER TABLE ledger_all RENAME TO ledger");
+    await conn.run(`ALTER TABLE users_all RENAME TO users; ALTER ${events} events_all RENAME TO events; ALTER TABLE ledger_all RENAME TO ledger`);
   }
 
   return {
@@ -191,4 +194,10 @@ function perStep(config: Config, sent: SentRow[]): BacktestReport["perStep"] {
   const counts = new Map<string, number>();
   for (const s of sent) counts.set(`${s.campaign}/${s.step}`, (counts.get(`${s.campaign}/${s.step}`) ?? 0) + 1);
   return [...config.campaigns.values()].flatMap((c) => c.steps.map((s) => ({ campaign: c.id, step: s.id, sends: counts.get(`${c.id}/${s.id}`) ?? 0 })));
+}
+
+/** Whether `name` is a table or a view, as the word ALTER takes. */
+async function relationKind(conn: DuckDBConnection, name: string): Promise<"TABLE" | "VIEW"> {
+  const reader = await conn.runAndReadAll("SELECT table_type FROM information_schema.tables WHERE table_name = $1", [name]);
+  return reader.getRowObjects()[0]?.table_type === "VIEW" ? "VIEW" : "TABLE";
 }
