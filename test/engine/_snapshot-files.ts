@@ -2,8 +2,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach } from "vitest";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { openSnapshot, type Snapshot } from "../../src/engine/index.ts";
+import { eventsToParquet } from "../support/parquet-events.ts";
 
 export interface Data {
   users?: Record<string, unknown>[];
@@ -27,7 +27,7 @@ export async function openData(data: Data): Promise<Snapshot> {
   };
   write("snapshots/users/u.ndjson", data.users ?? []);
   write("snapshots/events/e.ndjson", data.events ?? []);
-  if (data.eventsFormat === "parquet") await toParquet(path.join(dir, "snapshots/events/e.ndjson"));
+  if (data.eventsFormat === "parquet") await eventsToParquet(path.join(dir, "snapshots/events/e.ndjson"));
   if (data.ledger) write("ledger/l.ndjson", data.ledger);
   const snap = await openSnapshot(dir);
   cleanup.push(() => {
@@ -35,23 +35,6 @@ export async function openData(data: Data): Promise<Snapshot> {
     fs.rmSync(dir, { recursive: true, force: true });
   });
   return snap;
-}
-
-/** Rewrites an NDJSON events file as Parquet beside it (same rows, same order) and removes the NDJSON. */
-async function toParquet(file: string): Promise<void> {
-  const db = await DuckDBInstance.create(":memory:");
-  const conn = await db.connect();
-  const text = fs.readFileSync(file, "utf8");
-  const quoted = (p: string) => `'${p.replaceAll("'", "''")}'`;
-  const rows = text.trim() === ""
-    ? "SELECT NULL::VARCHAR AS user_id, NULL::VARCHAR AS event, NULL::TIMESTAMPTZ AS ts, NULL::JSON AS properties, NULL::VARCHAR AS event_id WHERE false"
-    : `SELECT user_id, event, TRY_CAST(ts AS TIMESTAMPTZ) AS ts, properties, event_id FROM read_json(${quoted(file)}, format = 'newline_delimited',
-        columns = {user_id: 'VARCHAR', event: 'VARCHAR', ts: 'VARCHAR', properties: 'JSON', event_id: 'VARCHAR'})`;
-  await conn.run("SET TimeZone = 'UTC'");
-  await conn.run(`COPY (${rows}) TO ${quoted(file.replace(/\.ndjson$/, ".parquet"))} (FORMAT parquet)`);
-  conn.closeSync();
-  db.closeSync();
-  fs.rmSync(file);
 }
 
 const DAY = 86_400_000;

@@ -44,6 +44,17 @@ const USERS_CSV = [
   "u1,again@example.com,Ann2,2026-11-05T00:00:00Z,,trial",
 ].join("\n");
 
+/** A data dir with USERS_CSV and one Parquet event (u1's task.created, id p1), written by DuckDB. */
+async function oneParquetEvent(): Promise<string> {
+  const dir = dataDir({ "snapshots/users/users.csv": USERS_CSV });
+  const first = await snap(dir);
+  const file = path.join(dir, "snapshots/events/2026-11.parquet");
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  await first.connection.run(`COPY (SELECT 'u1' AS user_id, 'task.created' AS event, TIMESTAMPTZ '2026-11-04 12:00:00+00' AS ts,
+    '{"n": 1}'::JSON AS properties, 'p1' AS event_id) TO '${file}' (FORMAT parquet)`);
+  return dir;
+}
+
 describe("openSnapshot", () => {
   it("loads users from CSV and rejects missing ids, bad times and duplicates with reasons", async () => {
     const s = await snap(dataDir({ "snapshots/users/users.csv": USERS_CSV }));
@@ -94,12 +105,7 @@ describe("openSnapshot", () => {
   });
 
   it("reads Parquet written by DuckDB", async () => {
-    const dir = dataDir({ "snapshots/users/users.csv": USERS_CSV });
-    const first = await snap(dir);
-    const file = path.join(dir, "snapshots/events/2026-11.parquet");
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    await first.connection.run(`COPY (SELECT 'u1' AS user_id, 'task.created' AS event, TIMESTAMPTZ '2026-11-04 12:00:00+00' AS ts,
-      '{"n": 1}'::JSON AS properties, 'p1' AS event_id) TO '${file}' (FORMAT parquet)`);
+    const dir = await oneParquetEvent();
     const s = await snap(dir);
     expect(await rows(s, "SELECT user_id, properties->>'n' AS n FROM events")).toEqual([{ user_id: "u1", n: "1" }]);
     // event_id serves deduplication and is then dropped, unless the caller writes the events back out
@@ -109,12 +115,7 @@ describe("openSnapshot", () => {
   });
 
   it("reads Parquet events where they lie, and copies them when the ids are kept or another format is among them", async () => {
-    const dir = dataDir({ "snapshots/users/users.csv": USERS_CSV });
-    const first = await snap(dir);
-    const file = path.join(dir, "snapshots/events/2026-11.parquet");
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    await first.connection.run(`COPY (SELECT 'u1' AS user_id, 'task.created' AS event, TIMESTAMPTZ '2026-11-04 12:00:00+00' AS ts,
-      '{"n": 1}'::JSON AS properties, 'p1' AS event_id) TO '${file}' (FORMAT parquet)`);
+    const dir = await oneParquetEvent();
     const kind = async (s: Snapshot) => (await rows(s, "SELECT table_type AS t FROM information_schema.tables WHERE table_name = 'events'"))[0]!.t;
     expect(await kind(await snap(dir))).toBe("VIEW");
     expect(await kind(await snap(dir, { keepEventIds: true }))).toBe("BASE TABLE");

@@ -1,9 +1,9 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backtest, loadConfig, messageKey, openSnapshot } from "../../src/engine/index.ts";
+import { eventsToParquet } from "../support/parquet-events.ts";
 import { cleanup, listing, makeData, nurture } from "./_fixture.ts";
 
 // Berlin (the fixture's time zone) is UTC+1 in November; the send window is 09:00–18:00
@@ -96,14 +96,8 @@ describe("nurture backtest", () => {
     // A task on the 21st keeps the no-task nudge from going out on the 22nd.
     const events = [{ user_id: "uid-ann", event: "task.created", ts: "2026-11-21T10:00:00Z", properties: { n: 1 }, event_id: "t1" }];
     const asNdjson = makeData({ users: [ann, late], events, ledger: realLedger });
-    const asParquet = makeData({ users: [ann, late], ledger: realLedger });
-    const parquetDb = await DuckDBInstance.create(":memory:");
-    const conn = await parquetDb.connect();
-    await conn.run(`COPY (SELECT user_id, event, ts::TIMESTAMPTZ AS ts, properties, event_id FROM read_json('${asNdjson}/snapshots/events/events.ndjson',
-      columns = {user_id: 'VARCHAR', event: 'VARCHAR', ts: 'VARCHAR', properties: 'JSON', event_id: 'VARCHAR'})) TO '${asParquet}/snapshots/events/events.parquet' (FORMAT parquet)`);
-    conn.closeSync();
-    parquetDb.closeSync();
-    fs.rmSync(path.join(asParquet, "snapshots/events/events.ndjson"));
+    const asParquet = makeData({ users: [ann, late], events, ledger: realLedger });
+    await eventsToParquet(path.join(asParquet, "snapshots/events/events.ndjson"));
     try {
       const replay = async (dir: string) => {
         const snapshot = await openSnapshot(dir);

@@ -37,6 +37,9 @@ function livePid(text: string): number | undefined {
   }
 }
 
+/** What a lock or guard file holds: this process's pid (for liveness checks) and a token of this taking alone. */
+const ownerText = (): string => `${process.pid} ${randomUUID()}\n`;
+
 /** The file's text, or undefined when it is not there. */
 function readIfThere(file: string): string | undefined {
   try {
@@ -76,7 +79,7 @@ const pause = (ms: number): void => void Atomics.wait(new Int32Array(new SharedA
  */
 function removeIfDead(file: string): boolean {
   const guard = `${file}.takeover`;
-  const mine = `${process.pid} ${randomUUID()}\n`;
+  const mine = ownerText();
   if (!createWith(guard, mine)) {
     const held = readIfThere(guard);
     if (held !== undefined && livePid(held) === undefined) fs.rmSync(guard, { force: true }); // its taker was killed
@@ -116,7 +119,7 @@ function tidyDrafts(file: string): void {
  */
 export function acquireRunLock(file: string): () => void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const mine = `${process.pid} ${randomUUID()}\n`;
+  const mine = ownerText();
   const release = (): void => {
     if (readIfThere(file) === mine) fs.rmSync(file, { force: true });
   };
