@@ -7,6 +7,7 @@ import type { Campaign } from "../config/types.ts";
 import { compileCondition, whereSql } from "../sql/conditions.ts";
 import { entrySql, type EntryContext } from "../sql/entries.ts";
 import { sqlInstant, sqlInterval, sqlString } from "../sql/literals.ts";
+import { userZoneSql } from "../sql/zones.ts";
 
 /** `user_id, occurred_at, occurrence` after the audience filter and the re-entry policy. */
 export function occurrencesSql(campaign: Campaign, ctx: EntryContext): string {
@@ -21,8 +22,9 @@ export function occurrencesSql(campaign: Campaign, ctx: EntryContext): string {
 
 /**
  * The occurrence table a campaign's steps read: occurrences with `goal_reached` (the goal
- * event happened at or after the occurrence began, up to now) and `exited` (the exit
- * condition holds for the user now).
+ * event happened at or after the occurrence began, up to now), `exited` (the exit
+ * condition holds for the user now), and the user's effective time zone `tz` and
+ * `no_email`, read here once rather than by each step.
  */
 export function occurrenceTableSql(campaign: Campaign, ctx: EntryContext): string {
   const now = sqlInstant(ctx.now);
@@ -31,6 +33,7 @@ export function occurrenceTableSql(campaign: Campaign, ctx: EntryContext): strin
         AND g.ts >= o.occurred_at AND g.ts <= ${now}${whereSql(campaign.goal.where, "g")})`
     : "false";
   const exited = campaign.exit ? `o.user_id IN (SELECT u.user_id FROM users u WHERE ${compileCondition(campaign.exit, ctx)})` : "false";
-  return `SELECT o.user_id, o.occurred_at, o.occurrence, ${goal} AS goal_reached, ${exited} AS exited
-    FROM (${occurrencesSql(campaign, ctx)}) o`;
+  return `SELECT o.user_id, o.occurred_at, o.occurrence, ${goal} AS goal_reached, ${exited} AS exited,
+      ${userZoneSql("u.timezone", ctx.zones, ctx.timezone)} AS tz, nullif(trim(u.email), '') IS NULL AS no_email
+    FROM (${occurrencesSql(campaign, ctx)}) o JOIN users u ON u.user_id = o.user_id`;
 }

@@ -10,7 +10,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { BranchOn, Campaign, Settings, Step } from "../config/types.ts";
 import { whereSql, type CompileContext } from "../sql/conditions.ts";
 import { sqlInstant, sqlInterval, sqlString } from "../sql/literals.ts";
-import { convertSql, userZoneSql } from "../sql/zones.ts";
+import { convertSql } from "../sql/zones.ts";
 
 /** SQL for the message key of four SQL expressions (user, campaign, step, occurrence); equals `messageKey()`. */
 const keyOfSql = (user: string, campaign: string, step: string, occurrence: string): string =>
@@ -116,7 +116,7 @@ function branchSql(when: BranchOn, sentAt: string, by: string, campaign: Campaig
 
 /**
  * Candidate rows of one step: user_id, occurrence, key, due, and flags. `occurrences` is a
- * table made by `occurrenceTableSql` (occurrences with goal_reached and exited). Reads the
+ * table made by `occurrenceTableSql` (occurrences with goal_reached, exited, tz, no_email). Reads the
  * tables of `buildStepTables`; `orphans` is what `hasOrphanKeys` said of them. With
  * `upcoming`, rows whose moment is still to come are included too (explain shows when they
  * will be due).
@@ -127,7 +127,6 @@ export function stepSql(
 ): string {
   const now = sqlInstant(ctx.now);
   const orphans = options.orphans ?? true;
-  const tz = userZoneSql("u.timezone", ctx.zones, settings.timezone);
   // The branch is judged on what the user had done with the previous email by this step's due moment.
   const branch = step.when && step.after ? branchSql(step.when, "c.base", "c.due", campaign) : "true";
   // A step that waits for the conversion is not stopped by it.
@@ -141,25 +140,27 @@ export function stepSql(
   // (user, occurrence) and a key is hashed only for the rows that are left.
   const k = orphans
     ? `SELECT o.*, ${step.after ? "p.sent_at" : "NULL::TIMESTAMPTZ"} AS prev_sent_at FROM (
-        SELECT o.user_id, o.occurrence, o.occurred_at, o.goal_reached, o.exited,
+        SELECT o.user_id, o.occurrence, o.occurred_at, o.goal_reached, o.exited, o.tz, o.no_email,
           ${keySql("o.user_id", campaign.id, step.id, "o.occurrence")} AS key,
           ${step.after ? keySql("o.user_id", campaign.id, step.after, "o.occurrence") : "NULL::VARCHAR"} AS prev_key
         FROM ${occurrences} o) o${step.after ? ` LEFT JOIN ${sent} p ON p.key = o.prev_key` : ""}
       WHERE NOT EXISTS (SELECT 1 FROM ${done} d WHERE d.key = o.key)`
-    : `SELECT o.user_id, o.occurrence, o.occurred_at, o.goal_reached, o.exited,
+    : `SELECT o.user_id, o.occurrence, o.occurred_at, o.goal_reached, o.exited, o.tz, o.no_email,
         ${step.after ? "p.key" : "NULL::VARCHAR"} AS prev_key, ${step.after ? "p.sent_at" : "NULL::TIMESTAMPTZ"} AS prev_sent_at
       FROM ${occurrences} o${step.after ? ` LEFT JOIN ${sent} p ON p.user_id = o.user_id AND p.occurrence = o.occurrence` : ""}
       WHERE NOT EXISTS (SELECT 1 FROM ${done} d WHERE d.user_id = o.user_id AND d.occurrence = o.occurrence)`;
   return `WITH k AS (${k}
     ), todo AS (
-      SELECT k.*, ${tz} AS tz, nullif(trim(u.email), '') IS NULL AS no_email, ${step.after ? "k.prev_sent_at" : "k.occurred_at"} AS base
-      FROM k JOIN users u ON u.user_id = k.user_id
+      SELECT k.*, ${step.after ? "k.prev_sent_at" : "k.occurred_at"} AS base FROM k
     ), l AS (
       -- The window only ever moves a moment later, so a raw moment after now cannot be due.
       SELECT todo.*, ${convertSql("tz", raw, ctx.zones)} AS local_raw FROM todo
       WHERE base IS NOT NULL${options.upcoming ? "" : ` AND ${raw} <= ${now}`}
+    ), w AS (
+      SELECT l.*, ${windowedLocal("local_raw", settings)} AS local_due FROM l
     ), c AS (
-      SELECT l.*, ${convertSql("tz", windowedLocal("local_raw", settings), ctx.zones)} AS due FROM l
+      -- Windowed once, then converted: inside each zone's arm the window would be compiled once per zone.
+      SELECT w.*, ${convertSql("tz", "local_due", ctx.zones)} AS due FROM w
     )
     SELECT c.user_id, c.occurrence, c.occurred_at, ${orphans ? "c.key" : keySql("c.user_id", campaign.id, step.id, "c.occurrence")} AS key, c.due,
       ${branch} AS branch_taken, ${goal} AS goal_reached, c.exited, ${inWindow} AS in_window, c.no_email
