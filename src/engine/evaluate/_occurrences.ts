@@ -23,8 +23,10 @@ export function occurrencesSql(campaign: Campaign, ctx: EntryContext): string {
 /**
  * The occurrence table a campaign's steps read: occurrences with `goal_reached` (the goal
  * event happened at or after the occurrence began, up to now), `exited` (the exit
- * condition holds for the user now), and the user's effective time zone `tz` and
- * `no_email`, read here once rather than by each step.
+ * condition holds for the user now), and the facts about the user every step reads: the
+ * effective time zone `tz`, `no_email`, and `suppressed` (the first suppression reason in
+ * alphabetical order, or NULL; needs the `suppressed` table of the derived tables). They
+ * are read here, once per campaign, rather than by each step.
  */
 export function occurrenceTableSql(campaign: Campaign, ctx: EntryContext): string {
   const now = sqlInstant(ctx.now);
@@ -34,6 +36,7 @@ export function occurrenceTableSql(campaign: Campaign, ctx: EntryContext): strin
     : "false";
   const exited = campaign.exit ? `o.user_id IN (SELECT u.user_id FROM users u WHERE ${compileCondition(campaign.exit, ctx)})` : "false";
   return `SELECT o.user_id, o.occurred_at, o.occurrence, ${goal} AS goal_reached, ${exited} AS exited,
-      ${userZoneSql("u.timezone", ctx.zones, ctx.timezone)} AS tz, nullif(trim(u.email), '') IS NULL AS no_email
-    FROM (${occurrencesSql(campaign, ctx)}) o JOIN users u ON u.user_id = o.user_id`;
+      ${userZoneSql("u.timezone", ctx.zones, ctx.timezone)} AS tz, nullif(trim(u.email), '') IS NULL AS no_email, p.reason AS suppressed
+    FROM (${occurrencesSql(campaign, ctx)}) o JOIN users u ON u.user_id = o.user_id
+    LEFT JOIN (SELECT user_id, min(reason) AS reason FROM suppressed GROUP BY user_id) p ON p.user_id = o.user_id`;
 }

@@ -116,7 +116,7 @@ function branchSql(when: BranchOn, sentAt: string, by: string, campaign: Campaig
 
 /**
  * Candidate rows of one step: user_id, occurrence, key, due, and flags. `occurrences` is a
- * table made by `occurrenceTableSql` (occurrences with goal_reached, exited, tz, no_email). Reads the
+ * table made by `occurrenceTableSql` (occurrences with goal_reached, exited, tz, no_email, suppressed). Reads the
  * tables of `buildStepTables`; `orphans` is what `hasOrphanKeys` said of them. With
  * `upcoming`, rows whose moment is still to come are included too (explain shows when they
  * will be due).
@@ -140,12 +140,12 @@ export function stepSql(
   // (user, occurrence) and a key is hashed only for the rows that are left.
   const k = orphans
     ? `SELECT o.*, ${step.after ? "p.sent_at" : "NULL::TIMESTAMPTZ"} AS prev_sent_at FROM (
-        SELECT o.user_id, o.occurrence, o.occurred_at, o.goal_reached, o.exited, o.tz, o.no_email,
+        SELECT o.user_id, o.occurrence, o.occurred_at, o.goal_reached, o.exited, o.tz, o.no_email, o.suppressed,
           ${keySql("o.user_id", campaign.id, step.id, "o.occurrence")} AS key,
           ${step.after ? keySql("o.user_id", campaign.id, step.after, "o.occurrence") : "NULL::VARCHAR"} AS prev_key
         FROM ${occurrences} o) o${step.after ? ` LEFT JOIN ${sent} p ON p.key = o.prev_key` : ""}
       WHERE NOT EXISTS (SELECT 1 FROM ${done} d WHERE d.key = o.key)`
-    : `SELECT o.user_id, o.occurrence, o.occurred_at, o.goal_reached, o.exited, o.tz, o.no_email,
+    : `SELECT o.user_id, o.occurrence, o.occurred_at, o.goal_reached, o.exited, o.tz, o.no_email, o.suppressed,
         ${step.after ? "p.key" : "NULL::VARCHAR"} AS prev_key, ${step.after ? "p.sent_at" : "NULL::TIMESTAMPTZ"} AS prev_sent_at
       FROM ${occurrences} o${step.after ? ` LEFT JOIN ${sent} p ON p.user_id = o.user_id AND p.occurrence = o.occurrence` : ""}
       WHERE NOT EXISTS (SELECT 1 FROM ${done} d WHERE d.user_id = o.user_id AND d.occurrence = o.occurrence)`;
@@ -163,7 +163,7 @@ export function stepSql(
       SELECT w.*, ${convertSql("tz", "local_due", ctx.zones)} AS due FROM w
     )
     SELECT c.user_id, c.occurrence, c.occurred_at, ${orphans ? "c.key" : keySql("c.user_id", campaign.id, step.id, "c.occurrence")} AS key, c.due,
-      ${branch} AS branch_taken, ${goal} AS goal_reached, c.exited, ${inWindow} AS in_window, c.no_email
+      ${branch} AS branch_taken, ${goal} AS goal_reached, c.exited, ${inWindow} AS in_window, c.no_email, c.suppressed
     FROM c${step.after ? " LEFT JOIN message_events m ON m.key = c.prev_key AND m.user_id = c.user_id" : ""}
     ${options.upcoming ? "" : `WHERE c.due <= ${now}`}`;
 }

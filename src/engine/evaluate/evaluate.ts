@@ -65,11 +65,8 @@ async function campaignRows(conn: DuckDBConnection, campaign: Campaign, config: 
   await conn.run(`CREATE OR REPLACE TEMP TABLE occ AS ${occurrenceTableSql(campaign, ctx)}`);
   const out: CandidateRow[] = [];
   for (const step of campaign.steps) {
-    // A join, not a correlated subquery, which costs a few milliseconds per query however small the data.
-    const reader = await conn.runAndReadAll(`SELECT s.*, strftime(timezone('UTC', s.due), '%Y-%m-%dT%H:%M:%S.%g') || 'Z' AS due_iso, p.reason AS suppressed
-      FROM (${stepSql(campaign, step, "occ", config.settings, ctx, { orphans })}) s
-      LEFT JOIN (SELECT user_id, min(reason) AS reason FROM suppressed GROUP BY user_id) p ON p.user_id = s.user_id
-      WHERE s.branch_taken`);
+    const reader = await conn.runAndReadAll(`SELECT s.*, strftime(timezone('UTC', s.due), '%Y-%m-%dT%H:%M:%S.%g') || 'Z' AS due_iso
+      FROM (${stepSql(campaign, step, "occ", config.settings, ctx, { orphans })}) s WHERE s.branch_taken`);
     for (const r of reader.getRowObjects()) {
       const userId = String(r.user_id);
       const variant = step.variants ? chooseVariant(userId, campaign.id, step.id, step.variants) : undefined;
