@@ -2,6 +2,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Entry, TagRule } from "../../src/engine/config/types.ts";
 import { entrySql, tagRuleSql, type EntryContext } from "../../src/engine/sql/entries.ts";
+import { loadZones } from "../../src/engine/sql/zones.ts";
 import { DAY, NOW, openFixture } from "./_sql-fixture.ts";
 
 let conn: DuckDBConnection;
@@ -50,6 +51,19 @@ describe("entrySql", () => {
     const late = new Date("2026-11-20T23:30:00Z");
     const entry: Entry = { on: "condition", condition: { kind: "attribute", attribute: "plan", op: "in", value: ["trial", "pro"] } };
     expect(await occurrences(entry, late)).toEqual(["ann 2026-11-21", "bob 2026-11-21", "cat 2026-11-21", "dan 2026-11-20"]);
+  });
+
+  it("compiled zones give the same local days and day starts as DuckDB's own conversion, a user without a zone included", async () => {
+    // The evaluator reads the users' zones once and compiles CASEs over them (zones.ts);
+    // cat has no zone, so she gets the settings' zone (Berlin: already the 21st at 23:30 UTC).
+    const late = new Date("2026-11-20T23:30:00Z");
+    const entry: Entry = { on: "condition", condition: { kind: "attribute", attribute: "plan", op: "in", value: ["trial", "pro"] } };
+    const rows = async (c: EntryContext): Promise<string[]> => (await conn.runAndReadAll(
+      `SELECT user_id, occurrence, strftime(timezone('UTC', occurred_at), '%Y-%m-%dT%H:%M') AS start FROM (${entrySql(entry, c)}) ORDER BY user_id`))
+      .getRowObjects().map((r) => `${r.user_id} ${r.occurrence} ${r.start}`);
+    const compiled = await rows({ ...ctx(late), zones: await loadZones(conn, "Europe/Berlin", late) });
+    expect(compiled).toEqual(["ann 2026-11-21 2026-11-20T23:00", "bob 2026-11-21 2026-11-20T15:00", "cat 2026-11-21 2026-11-20T23:00", "dan 2026-11-20 2026-11-20T05:00"]);
+    expect(compiled).toEqual(await rows(ctx(late)));
   });
 
   it("gives the same occurrences for the same data and now (keys stay stable across reruns)", async () => {

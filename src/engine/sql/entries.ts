@@ -98,8 +98,8 @@ export function localTodaySql(ctx: EntryContext): { day: string; start: string }
   const zones = ctx.zones;
   const now = sqlInstant(ctx.now);
   return {
-    day: zones ? nowFactSql(tz, zones, (f) => sqlString(f.date)) : `strftime(timezone(${tz}, ${now}), '%Y-%m-%d')`,
-    start: zones ? nowFactSql(tz, zones, (f) => `TIMESTAMPTZ '${f.dayStart}'`) : `timezone(${tz}, date_trunc('day', timezone(${tz}, ${now})))`,
+    day: zones ? nowFactSql("u.timezone", zones, (f) => sqlString(f.date)) : `strftime(timezone(${tz}, ${now}), '%Y-%m-%d')`,
+    start: zones ? nowFactSql("u.timezone", zones, (f) => `TIMESTAMPTZ '${f.dayStart}'`) : `timezone(${tz}, date_trunc('day', timezone(${tz}, ${now})))`,
   };
 }
 
