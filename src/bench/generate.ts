@@ -15,6 +15,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { loadConfig } from "../engine/config/index.ts";
+import { isArchiveName } from "../engine/ledger/archive.ts";
+import { compactLedger } from "../engine/ledger/compact.ts";
 import { simulateHistory } from "./email-history.ts";
 import { peopleTableSql, usersSnapshotSql, type PopulationOptions } from "./people.ts";
 import { fixedEventCountSql, ongoingShareSql, productEventsSql } from "./product-events.ts";
@@ -41,7 +43,11 @@ export interface BenchData {
   events: number;
   emailEvents: number;
   sends: number;
+  /** Run files the ledger was written as (one per simulated run). */
   ledgerFiles: number;
+  /** What the nightly job's compaction left: monthly archives and the recent run files. */
+  ledgerArchives: number;
+  ledgerRunFiles: number;
 }
 
 /** Bump when the generated shape changes, so stale data is not reused. */
@@ -61,7 +67,7 @@ export async function ensureBenchData(o: BenchDataOptions): Promise<BenchData> {
   const params = JSON.stringify({ version: VERSION, users: o.users, events: o.events, now: o.now.toISOString(), days: o.days, seed: o.seed, config: digest(o.config) });
   if (fs.existsSync(paramsFile)) {
     const saved = JSON.parse(fs.readFileSync(paramsFile, "utf8")) as { params: string; data: BenchData };
-    if (saved.params === params) return { ...saved.data, reused: true };
+    if (saved.params === params) return { ...saved.data, ...(await compactBenchLedger(o)), reused: true };
   }
   const started = performance.now();
   fs.rmSync(paramsFile, { force: true });
@@ -81,9 +87,26 @@ export async function ensureBenchData(o: BenchDataOptions): Promise<BenchData> {
     users: o.users,
     events: productEvents + history.emailEvents,
     ...history,
+    ...(await compactBenchLedger(o)),
   };
   fs.writeFileSync(paramsFile, JSON.stringify({ params, data }, null, 2));
   return data;
+}
+
+/**
+ * Compacts the ledger's past months into archives, as the nightly job does before it
+ * commits (`nurture compact-ledger`); a no-op once done. Data made before compaction
+ * existed is compacted on its first reuse.
+ */
+async function compactBenchLedger(o: BenchDataOptions): Promise<Pick<BenchData, "ledgerArchives" | "ledgerRunFiles">> {
+  const ledgerDir = path.join(o.dir, "ledger");
+  const started = performance.now();
+  const done = await compactLedger(ledgerDir, { now: o.now });
+  if (done.archives.length > 0) {
+    o.log(`  ledger: ${done.removed.length} run files compacted into ${done.archives.length} monthly archives in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+  const names = fs.readdirSync(ledgerDir);
+  return { ledgerArchives: names.filter(isArchiveName).length, ledgerRunFiles: names.filter((n) => n.endsWith(".ndjson")).length };
 }
 
 /** Users and product events, written in several files each; returns the number of events. */
@@ -119,7 +142,7 @@ async function writeProductData(p: PopulationOptions, o: BenchDataOptions, users
  * of nightly runs set-based (email-history.ts) and writes the email events by month and
  * the ledger one file per run, as the nightly job would have.
  */
-async function writeEmailHistory(o: BenchDataOptions, eventsDir: string, ledgerDir: string): Promise<Omit<BenchData, "reused" | "seconds" | "users" | "events">> {
+async function writeEmailHistory(o: BenchDataOptions, eventsDir: string, ledgerDir: string): Promise<Omit<BenchData, "reused" | "seconds" | "users" | "events" | "ledgerArchives" | "ledgerRunFiles">> {
   const config = await loadConfig(o.config);
   const db = await DuckDBInstance.create(":memory:");
   const conn = await db.connect();

@@ -29,7 +29,7 @@ const OCCURRENCES = /^\s*CREATE OR REPLACE TEMP TABLE occ\b/i;
 
 /** The loader phase a statement belongs to, from the table it builds. */
 function loadPhase(sql: string): string {
-  if (/\bledger\b/i.test(sql) && !/\bevents_/i.test(sql)) return "load: ledger (NDJSON)";
+  if (/\bledger\b/i.test(sql) && !/\bevents_/i.test(sql)) return "load: ledger";
   if (/\busers_(raw|checked)\b|TABLE users\b/i.test(sql)) return "load: users";
   if (/\bevents(_raw|_part|_checked)?\b/i.test(sql)) return "load: events (read, check, dedupe, sort)";
   return "load: other";

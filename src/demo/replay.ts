@@ -7,7 +7,8 @@
  */
 import path from "node:path";
 import type { Config, MessageType } from "../engine/config/types.ts";
-import { appendLedgerFiles, type Snapshot } from "../engine/data/snapshot.ts";
+import type { Snapshot } from "../engine/data/snapshot.ts";
+import { appendLedgerFiles } from "../engine/ledger/table.ts";
 import type { HeldStatus, Plan } from "../engine/evaluate/types.ts";
 import { DAY_MS, HOUR_MS } from "../engine/duration.ts";
 import { react } from "./behaviour.ts";

@@ -127,6 +127,23 @@ describe("nurture commit-state", () => {
     expect(remoteFiles()).toEqual(expect.arrayContaining(["data/ledger/r1.ndjson", "data/ledger/r2.ndjson", "data/ledger/r3.ndjson"]));
   });
 
+  it("commits the removal of run files an archive holds (compact-ledger), and of no others", async () => {
+    writeLedger(a, "20260928T090000Z-r1.ndjson", "k1");
+    writeLedger(a, "20260929T090000Z-r2.ndjson", "k2");
+    writeLedger(a, "20261102T090000Z-r3.ndjson", "k3");
+    await commitStateIn(a);
+    const compacted = await nurture("compact-ledger", "--data", path.join(a, "data"), "--now", "2026-11-03T09:00:00Z");
+    expect(compacted.code).toBe(0);
+    fs.rmSync(path.join(a, "data/ledger/20261102T090000Z-r3.ndjson")); // not archived: its removal must not be committed
+
+    const r = await commitStateIn(a);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("data/ledger/archive-2026-09.parquet");
+    expect(r.out).toContain("data/ledger/20260928T090000Z-r1.ndjson (removed: its archive holds it)");
+    expect(remoteFiles().filter((f) => f.startsWith("data/ledger/"))).toEqual(["data/ledger/20261102T090000Z-r3.ndjson", "data/ledger/archive-2026-09.parquet"]);
+    expect(git(a, "status", "--porcelain", "--", "data/ledger")).toBe("D data/ledger/20261102T090000Z-r3.ndjson");
+  });
+
   it("takes the author from GIT_AUTHOR_NAME / GIT_AUTHOR_EMAIL", async () => {
     writeLedger(a, "r1.ndjson", "k1");
     process.env.GIT_AUTHOR_NAME = "Ops";

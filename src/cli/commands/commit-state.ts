@@ -42,7 +42,7 @@ export const commitStateCommand: CommandSpec = {
     const what = result.commit ? `committed ${result.files.length} file(s) as ${result.commit.slice(0, 7)}` : "pushed an earlier unpushed commit";
     const retried = result.attempts > 1 ? ` after ${result.attempts - 1} rebase(s) onto newer remote commits` : "";
     ctx.out(`commit-state: ${what} to ${result.remote}/${result.branch}${retried}`);
-    for (const file of result.files) ctx.out(`  ${file}`);
+    for (const file of result.files) ctx.out(`  ${file}${result.removed.includes(file) ? " (removed: its archive holds it)" : ""}`);
     return 0;
   },
 };

@@ -9,6 +9,7 @@ import { backtestCommand } from "./backtest.ts";
 import { demoCommand } from "./demo.ts";
 import { webhooksCommand } from "./webhooks.ts";
 import { commitStateCommand } from "./commit-state.ts";
+import { compactLedgerCommand } from "./compact-ledger.ts";
 
 /** Every command of `nurture`, in the order `--help` lists them. */
 export const commands: CommandSpec[] = [
@@ -21,5 +22,6 @@ export const commands: CommandSpec[] = [
   backtestCommand,
   demoCommand,
   webhooksCommand,
+  compactLedgerCommand,
   commitStateCommand,
 ];

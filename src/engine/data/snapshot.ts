@@ -9,7 +9,7 @@
  *   events(user_id, event, ts TIMESTAMPTZ, properties JSON)   -- deduped by event_id; the id column itself only with keepEventIds;
  *                                                             a view over the files when they are all Parquet (see readInPlace), else a table
  *   rejected_rows(tbl, source, reason, row_json)   -- tbl 'users', 'events' or 'ledger' (a torn last line)
- *   ledger(kind, at TIMESTAMPTZ, key, user_id, campaign, step, variant, type, occurrence, reason, error)   -- data/ledger/*.ndjson
+ *   ledger(kind, at TIMESTAMPTZ, key, user_id, campaign, step, variant, type, occurrence, reason, error)   -- data/ledger/ (ledger/table.ts)
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -17,7 +17,7 @@ import path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { NurtureError } from "../errors.ts";
 import type { BadRowCount } from "../evaluate/types.ts";
-import { parseLedgerText } from "../ledger/reader.ts";
+import { loadLedger } from "../ledger/table.ts";
 import { readerSources } from "./_files.ts";
 import { sqlString } from "../sql/literals.ts";
 
@@ -30,116 +30,6 @@ export interface Snapshot {
   close(): void;
 }
 
-/**
- * The ledger columns a plan, an explanation or the site reads. The others (run, template,
- * due, batch, provider_id, transport, retryable) serve only sending and its replay, which
- * read the files themselves; leaving them unparsed and unstored makes a long ledger load
- * faster and smaller.
- */
-export const LEDGER_TABLE_COLUMNS = ["kind", "at", "key", "user_id", "campaign", "step", "variant", "type", "occurrence", "reason", "error"] as const;
-
-/** Every column read as text (`at` is cast once read). */
-const LEDGER_COLUMNS = `{${LEDGER_TABLE_COLUMNS.map((c) => `"${c}": 'VARCHAR'`).join(", ")}}`;
-
-const EMPTY_LEDGER = `CREATE TABLE ledger (${LEDGER_TABLE_COLUMNS.map((c) => `"${c}" ${c === "at" ? "TIMESTAMPTZ" : "VARCHAR"}`).join(", ")})`;
-
-/** Why a torn last line is set aside (the reason `badRows()` counts it under). */
-const TORN_LEDGER_LINE = "torn last line (its run stopped while writing it)";
-
-/**
- * Appends ledger NDJSON files to the `ledger` table (its columns above). Used when a
- * snapshot opens and by a replay that writes a run's file and reads it straight back.
- *
- * A run killed in the middle of a write (or whose write failed) can leave its file's last
- * line torn: no newline after it, and not JSON. That line was never a record (the run that wrote it had not
- * finished its batch, and the next run replays the batch), so it is set aside in
- * `rejected_rows` as the sender's own reader ignores it. A line that is not JSON anywhere
- * else means the file was edited, which is an error naming the file and line.
- */
-export async function appendLedgerFiles(conn: DuckDBConnection, files: readonly string[]): Promise<void> {
-  const whole: string[] = [];
-  for (const file of files) {
-    const torn = tornTail(file);
-    if (torn === undefined) whole.push(file);
-    else await appendTornLedgerFile(conn, file, torn);
-  }
-  if (whole.length === 0) return;
-  await withLedgerErrors(() => conn.run(insertLedgerRows(
-    `read_json([${whole.map(sqlString).join(", ")}], format = 'newline_delimited', columns = ${LEDGER_COLUMNS})`)));
-}
-
-/** Appends to `ledger` the rows of `source`, which has the ledger's columns as text. */
-const insertLedgerRows = (source: string): string =>
-  `INSERT INTO ledger BY NAME SELECT * REPLACE ("at"::TIMESTAMPTZ AS "at") FROM ${source}`;
-
-/**
- * The file's text up to its torn last line and that line, or undefined when the file
- * ends with a newline or a whole JSON value (a hand-written file may lack the newline).
- * Only the last byte is read unless it is not a newline.
- */
-function tornTail(file: string): { complete: string; tail: string } | undefined {
-  const fd = fs.openSync(file, "r");
-  try {
-    const size = fs.fstatSync(fd).size;
-    const last = Buffer.alloc(1);
-    if (size === 0 || (fs.readSync(fd, last, 0, 1, size - 1) === 1 && last[0] === 0x0a)) return undefined;
-  } finally {
-    fs.closeSync(fd);
-  }
-  const text = fs.readFileSync(file, "utf8");
-  const cut = text.lastIndexOf("\n") + 1;
-  const tail = text.slice(cut);
-  try {
-    JSON.parse(tail);
-    return undefined;
-  } catch {
-    return { complete: text.slice(0, cut), tail };
-  }
-}
-
-const LEDGER_STRUCT = sqlString(JSON.stringify(Object.fromEntries(LEDGER_TABLE_COLUMNS.map((c) => [c, "VARCHAR"]))));
-
-/** Appends a file's complete lines (parsed in DuckDB from the text) and sets its torn last line aside. */
-async function appendTornLedgerFile(conn: DuckDBConnection, file: string, torn: { complete: string; tail: string }): Promise<void> {
-  if (torn.complete.trim() !== "") {
-    const lines = `(SELECT unnest(json_transform(line, ${LEDGER_STRUCT})) FROM unnest(string_split($1, chr(10))) AS t(line) WHERE trim(line) <> '')`;
-    await withLedgerErrors(() => conn.run(insertLedgerRows(lines), [torn.complete]), file);
-  }
-  await conn.run("INSERT INTO rejected_rows VALUES ('ledger', $1, $2, $3)", [file, TORN_LEDGER_LINE, torn.tail]);
-}
-
-/** The first line of `file` that is not a JSON record, as the sender's reader judges it. */
-function firstDamagedLine(file: string): number | undefined {
-  try {
-    return parseLedgerText(fs.readFileSync(file, "utf8")).damaged[0];
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Runs a ledger read, turning DuckDB's "Malformed JSON" into an error that names the file
- * and the line (found here, since DuckDB's own line count is not the file's).
- */
-async function withLedgerErrors<T>(read: () => Promise<T>, file?: string): Promise<T> {
-  try {
-    return await read();
-  } catch (error) {
-    const text = String(error instanceof Error ? error.message : error);
-    if (!/Malformed JSON/.test(text)) throw error;
-    const where = /Malformed JSON in file "(.+?)"/.exec(text)?.[1] ?? file ?? "a ledger file";
-    const line = firstDamagedLine(where);
-    const problem = {
-      code: "damaged-ledger",
-      severity: "error" as const,
-      message: `${line ? `line ${line}` : "a line before the last"} is not a JSON record; ledger files are only ever appended to, so the file was changed after it was written`,
-      file: where,
-      ...(line ? { line } : {}),
-      hint: "restore the file from git (git log -p -- <file> shows what changed), or, if the line was added by hand, remove it; never edit the lines a run wrote",
-    };
-    throw new NurtureError("damaged-ledger", `the ledger file ${where} is damaged`, { cause: error, problems: [problem] });
-  }
-}
 
 /** How much memory the snapshot's database may hold before it spills to disk, and where. */
 export interface SnapshotOptions {
@@ -174,7 +64,7 @@ let databasesOpened = 0;
 export const DEFAULT_MEMORY_LIMIT = "2.25GB";
 
 /** An in-memory DuckDB database with the memory cap and spill directory of `options`. */
-async function createDatabase(options: SnapshotOptions): Promise<DuckDBInstance> {
+export async function createDatabase(options: SnapshotOptions = {}): Promise<DuckDBInstance> {
   const fromEnv = options.memoryLimit === undefined && process.env.NURTURE_MEMORY_LIMIT;
   const memoryLimit = options.memoryLimit ?? (process.env.NURTURE_MEMORY_LIMIT || DEFAULT_MEMORY_LIMIT);
   const tempDirectory = options.tempDirectory
@@ -417,12 +307,6 @@ async function stageText(conn: DuckDBConnection, sql: string): Promise<void> {
     : "NULL";
   await withInsertionOrder(conn, () => conn.run(`INSERT INTO events_text
     SELECT ${col("user_id")}, ${col("event")}, ${col("ts")}, ${properties}, ${col("event_id")}, source FROM (${sql})`));
-}
-
-async function loadLedger(conn: DuckDBConnection, dir: string): Promise<void> {
-  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".ndjson")).map((f) => path.join(dir, f)) : [];
-  await conn.run(EMPTY_LEDGER);
-  await appendLedgerFiles(conn, files);
 }
 
 async function reject(conn: DuckDBConnection, table: string, checked: string): Promise<void> {

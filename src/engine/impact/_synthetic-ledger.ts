@@ -6,7 +6,7 @@
  * Nothing touches the ledger files on disk.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { LEDGER_TABLE_COLUMNS } from "../data/snapshot.ts";
+import { LEDGER_TABLE_COLUMNS } from "../ledger/table.ts";
 import type { Plan } from "../evaluate/types.ts";
 
 const STAGE_COLUMNS = LEDGER_TABLE_COLUMNS;

@@ -15,7 +15,7 @@ export interface LedgerRead {
 }
 
 /** `20261120T080000Z-…` → the instant, or undefined for a name without that prefix. */
-function fileStart(name: string): number | undefined {
+export function fileStart(name: string): number | undefined {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/.exec(name);
   return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : undefined;
 }
@@ -23,7 +23,9 @@ function fileStart(name: string): number | undefined {
 /**
  * Reads `<ledgerDir>/*.ndjson`. With `since`, files whose name says they were started
  * before it are not read (files without a time prefix always are): a replay only needs
- * the last day, and the ledger grows every run.
+ * the last day, and the ledger grows every run. Archives (`archive.ts`) are not read:
+ * they hold only months that ended days ago, which a replay never needs; the snapshot's
+ * `ledger` table (`table.ts`) reads everything.
  *
  * @example
  * const { records } = readLedger("data/ledger", { since: new Date(Date.now() - 25 * 3600_000) });

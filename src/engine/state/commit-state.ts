@@ -4,8 +4,9 @@
  *
  * * Only the given paths are committed; other changes in the checkout are left alone.
  * * They are added even if .gitignore lists them: the caller named them as state.
- * * Removals are never staged, and a tracked file whose committed lines are not a prefix
- *   of its new content is refused: ledger files are append-only.
+ * * Removals are never staged, except of ledger run files that an archive beside them
+ *   holds (`nurture compact-ledger` replaced them), and a tracked file whose committed
+ *   lines are not a prefix of its new content is refused: ledger files are append-only.
  * * A race with another pusher is handled by rebasing the local commit (see `_push.ts`);
  *   nothing is ever force-pushed.
  * * With nothing new, a commit left unpushed by an earlier attempt is still pushed.
@@ -14,7 +15,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
 import { NurtureError, usageError } from "../errors.ts";
+import { createDatabase } from "../data/snapshot.ts";
 import { repositoryAt } from "../git-repository.ts";
+import { archivedRunFiles, listArchives } from "../ledger/archive.ts";
 import { fallbackIdentity, IDENTITY_ENV } from "./_git-identity.ts";
 import { pushWithRetry } from "./_push.ts";
 
@@ -39,6 +42,8 @@ export interface CommitStateResult {
   branch: string;
   /** Files committed now, relative to the repository root. */
   files: string[];
+  /** Of those, the run files removed because an archive committed with them holds their records. */
+  removed: string[];
   /** The new commit's hash, when one was made. */
   commit?: string;
   pushed: boolean;
@@ -79,6 +84,31 @@ async function checkAppendOnly(git: SimpleGit, root: string, modified: string[])
   }
 }
 
+/**
+ * Tracked ledger run files under `pathspecs` that are gone from the checkout and that an
+ * archive in their directory lists: compaction replaced them. Any other removal stays
+ * unstaged.
+ */
+async function archivedRemovals(git: SimpleGit, root: string, pathspecs: string[]): Promise<string[]> {
+  const deleted = lines(await git.raw(["ls-files", "--deleted", "--", ...pathspecs])).filter((f) => f.endsWith(".ndjson"));
+  if (deleted.length === 0) return [];
+  const byDir = new Map<string, string[]>();
+  for (const f of deleted) byDir.set(path.posix.dirname(f), [...(byDir.get(path.posix.dirname(f)) ?? []), f]);
+  const db = await createDatabase();
+  const conn = await db.connect();
+  try {
+    const removals: string[] = [];
+    for (const [dir, files] of byDir) {
+      const archived = await archivedRunFiles(conn, listArchives(path.join(root, dir)));
+      removals.push(...files.filter((f) => archived.has(path.posix.basename(f))));
+    }
+    return removals;
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
+}
+
 /** Commits ahead of the remote branch as git last saw it (all of HEAD when the branch is not there yet). */
 async function unpushed(git: SimpleGit, remote: string, branch: string): Promise<number> {
   const known = (await git.raw(["rev-parse", "--verify", "--quiet", `refs/remotes/${remote}/${branch}`]).catch(() => "")).trim();
@@ -114,22 +144,26 @@ export async function commitState(options: CommitStateOptions): Promise<CommitSt
   const outside = pathspecs.find((p) => p.startsWith("../") || path.isAbsolute(p));
   if (outside) throw usageError(`--paths ${outside}: outside the repository at ${root}; state must live in the repository it is committed to`);
   let files: string[] = [];
+  let removed: string[] = [];
   let commit: string | undefined;
   if (pathspecs.length > 0) {
     // Checked before staging, so a refusal leaves the index as it was.
     await checkAppendOnly(git, root, lines(await git.raw(["diff", "--name-only", "--diff-filter=M", "--no-renames", "HEAD", "--", ...pathspecs]).catch(() => "")));
     await git.raw(["add", "--force", "--ignore-removal", "--", ...pathspecs]);
+    const removals = await archivedRemovals(git, root, pathspecs);
+    if (removals.length > 0) await git.raw(["rm", "--cached", "--quiet", "--", ...removals]);
     const staged = lines(await git.raw(["diff", "--cached", "--name-status", "--no-renames", "--", ...pathspecs]));
-    files = staged.filter((l) => /^[AM]\t/.test(l)).map((l) => l.split("\t")[1]!);
+    files = staged.filter((l) => /^[AM]\t/.test(l) || (/^D\t/.test(l) && removals.includes(l.split("\t")[1]!))).map((l) => l.split("\t")[1]!);
+    removed = files.filter((f) => removals.includes(f));
   }
   if (files.length > 0) {
     const message = options.message ?? `nurture: state (${files.length} file${files.length === 1 ? "" : "s"})`;
     await git.raw(["commit", "--quiet", "-m", message, "--", ...files]);
     commit = (await git.revparse(["HEAD"])).trim();
   } else if ((await unpushed(git, remote, branch)) === 0) {
-    return { remote, branch, files, pushed: false, attempts: 0 };
+    return { remote, branch, files, removed, pushed: false, attempts: 0 };
   }
   const attempts = await pushWithRetry(git, { remote, branch, retries: options.retries ?? 3, backoffMs: options.backoffMs ?? 500 });
   if (commit) commit = (await git.revparse(["HEAD"])).trim(); // a rebase gave it a new hash
-  return { remote, branch, files, commit, pushed: true, attempts };
+  return { remote, branch, files, removed, commit, pushed: true, attempts };
 }
