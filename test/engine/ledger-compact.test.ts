@@ -150,6 +150,19 @@ describe("nurture compact-ledger", () => {
     expect(await ledgerRows(dir)).toHaveLength(10);
   });
 
+  it("splits a month whose files are large over several archives, whole files each", async () => {
+    const dir = dataDir();
+    const rowsBefore = await ledgerRows(dir);
+    const size = fs.statSync(path.join(dir, "ledger/20260928T150000Z-r1.ndjson")).size;
+    const result = await compactLedger(path.join(dir, "ledger"), { now: new Date(NOW), maxSourceBytes: size + 1 });
+    expect(result.archives.map((a) => [a.archive, a.files])).toEqual([
+      ["archive-2026-09.parquet", ["20260928T150000Z-r1.ndjson"]],
+      ["archive-2026-09-2.parquet", ["20260929T150000Z-r2.ndjson"]],
+      ["archive-2026-10.parquet", ["20261001T080000Z-r3.ndjson"]],
+    ]);
+    expect(await ledgerRows(dir)).toEqual(rowsBefore);
+  });
+
   it("leaves a file whose last line is torn as it is, and says why", async () => {
     const torn = sentLines("r1", "welcome", "2026-09-28T15:00:00.000Z");
     const dir = dataDir({ "20260928T150000Z-r1.ndjson": [torn[0]!, torn[1]!.slice(0, 30)] });

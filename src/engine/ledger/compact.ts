@@ -13,6 +13,10 @@
  * * an archive is never rewritten: files of an archived month compacted later go to a
  *   new one (`archive-2026-10-2.parquet`).
  *
+ * A month whose run files add up to more than `maxSourceBytes` (256 MB of NDJSON, about
+ * 30 MB of archive) is split over several archives, whole files each, so no archive comes
+ * near the 100 MB GitHub refuses in a push (it warns from 50 MB).
+ *
  * Only months that ended at least `keepDays` (default 2) before `now` are compacted, so no
  * run can still be writing to one of their files, and `run`, which replays unfinished
  * batches of the last 25 hours from the run files, never needs an archive. A file whose
@@ -31,12 +35,15 @@ import { LEDGER_STRUCT, LEDGER_TABLE_COLUMNS, tornTail, withLedgerErrors } from 
 import { syncDirectory } from "./writer.ts";
 
 const DAY = 86_400_000;
+const MAX_SOURCE_BYTES = 256 * 1024 * 1024;
 
 export interface CompactOptions {
   /** The instant compaction is judged at (which months are over). */
   now: Date;
   /** How long after its end a month is compacted, in days; default 2. */
   keepDays?: number;
+  /** Run files (NDJSON bytes) per archive before a month is split; default 256 MB. */
+  maxSourceBytes?: number;
 }
 
 export interface ArchiveWritten {
@@ -107,7 +114,9 @@ export async function compactLedger(ledgerDir: string, options: CompactOptions):
     for (const name of result.removed) fs.rmSync(path.join(ledgerDir, name), { force: true });
 
     const taken = new Set(fs.readdirSync(ledgerDir).filter(isArchiveName));
-    for (const [month, files] of months) {
+    const groups = [...months].flatMap(([month, files]) =>
+      bySize(files, (f) => fs.statSync(path.join(ledgerDir, f)).size, options.maxSourceBytes ?? MAX_SOURCE_BYTES).map((part) => [month, part] as const));
+    for (const [month, files] of groups) {
       let n = 1;
       while (taken.has(archiveName(month, n))) n++;
       const archive = archiveName(month, n);
@@ -123,6 +132,22 @@ export async function compactLedger(ledgerDir: string, options: CompactOptions):
     conn.closeSync();
     db.closeSync();
   }
+}
+
+/** `items` in order, cut into runs whose sizes add up to at most `max` (an item larger than that alone). */
+function bySize<T>(items: readonly T[], size: (item: T) => number, max: number): T[][] {
+  const parts: T[][] = [];
+  let total = 0;
+  for (const item of items) {
+    const bytes = size(item);
+    if (parts.length === 0 || total + bytes > max) {
+      parts.push([]);
+      total = 0;
+    }
+    parts[parts.length - 1]!.push(item);
+    total += bytes;
+  }
+  return parts;
 }
 
 /** Writes `files` (names under `dir`) as the archive `archive`, durably; returns its record count. */
