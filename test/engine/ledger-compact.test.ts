@@ -192,6 +192,13 @@ describe("nurture compact-ledger", () => {
     expect(r.err).toContain("the ledger archive");
     expect(r.err).toContain("archive-2026-09.parquet is not a readable Parquet file");
     expect(r.err).toContain("restore the file from git");
+
+    // Parquet, but not written by compact-ledger: without its list of files, they would be read twice.
+    fs.rmSync(path.join(dir, "ledger/archive-2026-09.parquet"));
+    await query(`COPY (SELECT 'sent' AS kind) TO '${path.join(dir, "ledger/archive-2026-10.parquet")}' (FORMAT parquet)`);
+    const unlisted = await nurture("plan", "--config", CONFIG, "--data", dir, "--now", NOW);
+    expect(unlisted.code).toBe(1);
+    expect(unlisted.err).toContain('archive-2026-10.parquet has no list of the run files it holds (Parquet metadata "nurture_ledger_files")');
   });
 
   it("waits for no run: while a run holds the lock it exits 1 and changes nothing", async () => {

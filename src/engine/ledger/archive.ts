@@ -42,15 +42,28 @@ export function listArchives(dir: string): string[] {
  */
 export async function archivedRunFiles(conn: DuckDBConnection, archives: readonly string[]): Promise<Set<string>> {
   const names = new Set<string>();
+  if (archives.length === 0) return names;
+  let lists: Map<string, string>;
+  try {
+    // One read of every archive's footer: a query per archive costs more than the reading.
+    lists = await fileLists(conn, archives);
+  } catch {
+    // Some archive is not Parquet: read them one by one to name it.
+    lists = new Map();
+    for (const archive of archives) {
+      try {
+        for (const [file, list] of await fileLists(conn, [archive])) lists.set(file, list);
+      } catch (error) {
+        throw damagedArchive(archive, "is not a readable Parquet file", error);
+      }
+    }
+  }
   for (const archive of archives) {
     let listed: unknown;
     try {
-      const reader = await conn.runAndReadAll(
-        `SELECT decode(value) AS files FROM parquet_kv_metadata(${sqlString(archive)}) WHERE decode(key) = ${sqlString(ARCHIVE_FILES_KEY)}`);
-      const text = reader.getRowObjects()[0]?.files;
-      listed = text === undefined ? undefined : JSON.parse(String(text));
-    } catch (error) {
-      throw damagedArchive(archive, "is not a readable Parquet file", error);
+      listed = JSON.parse(lists.get(archive) ?? "null");
+    } catch {
+      listed = undefined;
     }
     if (!Array.isArray(listed) || !listed.every((f) => typeof f === "string")) {
       throw damagedArchive(archive, `has no list of the run files it holds (Parquet metadata "${ARCHIVE_FILES_KEY}")`);
@@ -58,6 +71,13 @@ export async function archivedRunFiles(conn: DuckDBConnection, archives: readonl
     for (const name of listed) names.add(name);
   }
   return names;
+}
+
+/** Archive path → the text of its list of run files, for the archives that have one. */
+async function fileLists(conn: DuckDBConnection, archives: readonly string[]): Promise<Map<string, string>> {
+  const reader = await conn.runAndReadAll(`SELECT file_name, decode(value) AS files
+    FROM parquet_kv_metadata([${archives.map(sqlString).join(", ")}]) WHERE decode(key) = ${sqlString(ARCHIVE_FILES_KEY)}`);
+  return new Map(reader.getRowObjects().map((r) => [String(r.file_name), String(r.files)]));
 }
 
 function damagedArchive(archive: string, what: string, cause?: unknown): NurtureError {
