@@ -26,7 +26,8 @@ export const compactLedgerCommand: CommandSpec = {
         ctx.out(JSON.stringify(result, null, 2));
         return 0;
       }
-      const where = path.relative(process.cwd(), ledgerDir) || ".";
+      const relative = path.relative(process.cwd(), ledgerDir);
+      const where = relative.startsWith("..") ? ledgerDir : relative || ".";
       if (result.archives.length === 0 && result.removed.length === 0) {
         ctx.out(`compact-ledger: nothing to compact under ${where} (months are compacted ${keepDays} days after they end)`);
       }
