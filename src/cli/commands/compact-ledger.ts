@@ -12,7 +12,7 @@ function keepDaysFrom(text: unknown): number {
 
 export const compactLedgerCommand: CommandSpec = {
   name: "compact-ledger",
-  summary: "compacts the ledger's run files of past months into one Parquet archive per month (smaller in git, faster to read)",
+  summary: "compacts the ledger's run files of past months into Parquet archives, one per month or more for a large one (smaller in git, faster to read)",
   configure: (cmd) =>
     cmd.option("--keep-days <n>", "compact a month once it ended this many days before --now (at least 2)", "2"),
   action: async (ctx, options) => {
