@@ -45,7 +45,7 @@ export interface BenchData {
   sends: number;
   /** Run files the ledger was written as (one per simulated run). */
   ledgerFiles: number;
-  /** What the nightly job's compaction left: monthly archives and the recent run files. */
+  /** What the nightly job's compaction left: archives (one or more per past month) and the recent run files. */
   ledgerArchives: number;
   ledgerRunFiles: number;
 }
@@ -103,7 +103,7 @@ async function compactBenchLedger(o: BenchDataOptions): Promise<Pick<BenchData, 
   const started = performance.now();
   const done = await compactLedger(ledgerDir, { now: o.now });
   if (done.archives.length > 0) {
-    o.log(`  ledger: ${done.removed.length} run files compacted into ${done.archives.length} monthly archives in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    o.log(`  ledger: ${done.removed.length} run files compacted into ${done.archives.length} archives in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
   const names = fs.readdirSync(ledgerDir);
   return { ledgerArchives: names.filter(isArchiveName).length, ledgerRunFiles: names.filter((n) => n.endsWith(".ndjson")).length };

@@ -120,7 +120,7 @@ export async function runBench(argv: string[], log: (line: string) => void = con
   const data = gen.detail as unknown as BenchData;
   rows.push({
     name: "data", wall: data.reused ? "–" : seconds(data.seconds * 1000), peak: data.reused ? "–" : megabytes(gen.peakRssMb), ok: true,
-    note: `${grouped(data.users)} users, ${grouped(data.events)} events (${grouped(data.emailEvents)} email), ${grouped(data.sends)} sends (a ledger of ${data.ledgerArchives} monthly archives + ${data.ledgerRunFiles} run files); ${data.reused ? "reused" : "generated"}`,
+    note: `${grouped(data.users)} users, ${grouped(data.events)} events (${grouped(data.emailEvents)} email), ${grouped(data.sends)} sends (a ledger of ${data.ledgerArchives} archives of past months + ${data.ledgerRunFiles} run files); ${data.reused ? "reused" : "generated"}`,
   });
 
   log(`measuring the grouped scan${duckdbNote(duckdb)} …`);

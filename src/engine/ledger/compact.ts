@@ -29,7 +29,7 @@ import path from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { createDatabase } from "../data/snapshot.ts";
 import { sqlString } from "../sql/literals.ts";
-import { ARCHIVE_FILES_KEY, archiveName, archivedRunFiles, isArchiveName, listArchives } from "./archive.ts";
+import { ARCHIVE_FILES_KEY, archiveName, archivedRunFiles, isArchiveName } from "./archive.ts";
 import { fileStart } from "./reader.ts";
 import { LEDGER_STRUCT, LEDGER_TABLE_COLUMNS, tornTail, withLedgerErrors } from "./table.ts";
 import { syncDirectory } from "./writer.ts";
@@ -84,16 +84,18 @@ export async function compactLedger(ledgerDir: string, options: CompactOptions):
   const result: CompactResult = { archives: [], removed: [], kept: [] };
   if (!fs.existsSync(ledgerDir)) return result;
   const keepMs = (options.keepDays ?? 2) * DAY;
+  const names = fs.readdirSync(ledgerDir).sort();
   // A temporary archive is what a stopped compaction left before its rename: never read, so remove it.
-  for (const name of fs.readdirSync(ledgerDir)) {
+  for (const name of names) {
     if (/^\.archive-.*\.tmp$/.test(name)) fs.rmSync(path.join(ledgerDir, name), { force: true });
   }
+  const archives = names.filter(isArchiveName);
 
   const db = await createDatabase();
   const conn = await db.connect();
   try {
-    const archived = await archivedRunFiles(conn, listArchives(ledgerDir));
-    const runFiles = fs.readdirSync(ledgerDir).filter((f) => f.endsWith(".ndjson")).sort();
+    const archived = await archivedRunFiles(conn, archives.map((name) => path.join(ledgerDir, name)));
+    const runFiles = names.filter((f) => f.endsWith(".ndjson"));
     const months = new Map<string, string[]>();
     for (const name of runFiles) {
       if (archived.has(name)) {
@@ -113,7 +115,7 @@ export async function compactLedger(ledgerDir: string, options: CompactOptions):
     // Files archived by a compaction that stopped before removing them.
     for (const name of result.removed) fs.rmSync(path.join(ledgerDir, name), { force: true });
 
-    const taken = new Set(fs.readdirSync(ledgerDir).filter(isArchiveName));
+    const taken = new Set(archives);
     const groups = [...months].flatMap(([month, files]) =>
       bySize(files, (f) => fs.statSync(path.join(ledgerDir, f)).size, options.maxSourceBytes ?? MAX_SOURCE_BYTES).map((part) => [month, part] as const));
     for (const [month, files] of groups) {
