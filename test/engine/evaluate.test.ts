@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Campaign, Config, Step } from "../../src/engine/config/types.ts";
+import type { Campaign, Config, Step, TagRule } from "../../src/engine/config/types.ts";
 import { evaluate } from "../../src/engine/evaluate/evaluate.ts";
 import { explain } from "../../src/engine/explain/explain.ts";
 import { loadConfig, messageKey } from "../../src/engine/index.ts";
@@ -148,6 +148,17 @@ describe("evaluate", () => {
     expect(service.sends).toHaveLength(1);
   });
 
+  it("holds service email for a user suppressed for any reason the service rule names, not only the first", async () => {
+    const events = [
+      { user_id: "ann", event: "email.bounced", ts: "2026-11-20T02:30:00Z", properties: { bounce_type: "Permanent" } },
+      { user_id: "ann", event: "email.complained", ts: "2026-11-20T02:40:00Z" },
+    ];
+    const config = withCampaigns(campaign({ steps: [step("hello", { type: "service" })] }));
+    const strict = { ...config, settings: { ...config.settings, suppression: { ...config.settings.suppression, service: ["complained" as const] } } };
+    const p = await plan(strict, { events }, "2026-11-20T09:00:00Z");
+    expect(p.held.map((h) => [h.status, h.reason])).toEqual([["suppressed", "complained: no service email"]]);
+  });
+
   it("holds users without an email address", async () => {
     const p = await plan(withCampaigns(campaign()), { users: [{ ...ANN, email: "" }] }, "2026-11-20T09:00:00Z");
     expect(p.held.map((h) => h.status)).toEqual(["no_email"]);
@@ -192,6 +203,62 @@ describe("evaluate", () => {
     const trigger = (policy: "never" | "always") => campaign({ kind: "trigger", entry: { on: "event", event: "task.assigned" }, reentry: { policy } });
     expect((await plan(withCampaigns(trigger("never")), { events }, "2026-11-20T09:00:00Z")).sends).toHaveLength(1);
     expect((await plan(withCampaigns(trigger("always")), { events }, "2026-11-20T09:00:00Z")).sends).toHaveLength(2);
+  });
+
+  it("assigns a chain of tags whatever order tags.json lists them in", async () => {
+    const tag = (id: string, entry: Campaign["entry"], condition?: TagRule["condition"]): TagRule => ({ id, name: id, entry, condition, origin });
+    const rules = [
+      tag("c", { on: "tag_assigned", tag: "b" }),
+      tag("b", { on: "signup" }, { kind: "tag", tag: "a" }),
+      tag("a", { on: "signup" }),
+    ];
+    const config = { ...withCampaigns(campaign({ kind: "trigger", entry: { on: "tag_assigned", tag: "c" } })), tags: new Map(rules.map((r) => [r.id, r])) };
+    expect((await plan(config, {}, "2026-11-20T09:00:00Z")).sends.map((s) => s.campaign)).toEqual(["welcome"]);
+  });
+
+  describe("re-entry counts the occurrences the ledger records", () => {
+    const overdue = (n: number) => [{ ...ANN, overdue_tasks: n }];
+    const daily = (reentry: Campaign["reentry"], steps = [step("hello")]) => campaign({
+      kind: steps.length > 1 ? "sequence" : "trigger", reentry, steps,
+      entry: { on: "condition", condition: { kind: "attribute", attribute: "overdue_tasks", op: "gt", value: 0 } },
+    });
+    const day1 = sent(keyOf("hello", "2026-11-20"), "2026-11-20T09:00:01Z", "2026-11-20");
+
+    it("`never`: a condition that still holds the next day does not start the trigger again", async () => {
+      const c = withCampaigns(daily({ policy: "never" }));
+      expect((await plan(c, { users: overdue(3) }, "2026-11-20T09:00:00Z")).sends.map((s) => s.occurrence)).toEqual(["2026-11-20"]);
+      expect((await plan(c, { users: overdue(3), ledger: day1 }, "2026-11-21T09:00:00Z")).sends).toEqual([]);
+    });
+
+    it("`cooldown`: a daily condition starts again only once the cooldown has passed since the last occurrence", async () => {
+      const c = withCampaigns(daily({ policy: "cooldown", cooldownMs: 7 * D }));
+      expect((await plan(c, { users: overdue(3), ledger: day1 }, "2026-11-26T09:00:00Z")).sends).toEqual([]);
+      expect((await plan(c, { users: overdue(3), ledger: day1 }, "2026-11-27T09:00:00Z")).sends.map((s) => s.occurrence)).toEqual(["2026-11-27"]);
+    });
+
+    it("`cooldown` counts from the last occurrence kept, not the last one seen", async () => {
+      // Every two days under a 3-day cooldown: the 10th is kept, the 12th is too soon, the
+      // 14th is four days after the last one kept, the 16th too soon again.
+      const events = ["10", "12", "14", "16"].map((d) => ({ user_id: "ann", event: "task.assigned", ts: `2026-11-${d}T10:00:00Z` }));
+      const c = campaign({ kind: "trigger", entry: { on: "event", event: "task.assigned" }, reentry: { policy: "cooldown", cooldownMs: 3 * D }, latenessMs: 30 * D });
+      const p = await plan(withCampaigns(c), { users: [{ ...ANN, created_at: "2026-11-01T00:00:00Z" }], events }, "2026-11-17T10:00:00Z");
+      expect([...p.sends, ...p.held].map((s) => s.occurrence).sort()).toEqual(["2026-11-10T10:00:00.000Z", "2026-11-14T10:00:00.000Z"]);
+    });
+
+    it("a sequence a condition started goes on to its later steps after the condition stops holding", async () => {
+      const c = withCampaigns(daily({ policy: "never" }, [step("hello"), step("next", { after: "hello", waitMs: 2 * D })]));
+      const p = await plan(c, { users: overdue(0), ledger: day1 }, "2026-11-22T10:00:00Z");
+      expect(p.sends.map((s) => [s.step, s.occurrence, s.dueAt])).toEqual([["next", "2026-11-20", "2026-11-22T09:00:01.000Z"]]);
+    });
+
+    it("`never`: a second quiet spell does not start an `inactive` trigger again", async () => {
+      const c = withCampaigns(campaign({ kind: "trigger", entry: { on: "inactive", forMs: 7 * D } }));
+      const users = [{ ...ANN, created_at: "2026-10-01T00:00:00Z" }];
+      const events = [{ user_id: "ann", event: "task.created", ts: "2026-11-01T00:00:00Z" }];
+      const first = sent(keyOf("hello", "2026-10-08T00:00:00.000Z"), "2026-10-08T08:00:01Z", "2026-10-08T00:00:00.000Z");
+      expect((await plan(c, { users, events }, "2026-11-08T09:00:00Z")).sends.map((s) => s.occurrence)).toEqual(["2026-11-08T00:00:00.000Z"]);
+      expect((await plan(c, { users, events, ledger: first }, "2026-11-08T09:00:00Z")).sends).toEqual([]);
+    });
   });
 
   it("plans the same whatever the order or format of the event rows, and counts a repeated event_id once", async () => {

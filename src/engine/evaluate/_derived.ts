@@ -12,10 +12,10 @@
  *   suppressed(user_id, reason)
  *
  * Scores and levels come before tags, because tag rules may start on `score_reached` or
- * `engagement_changed` and test score bands or levels.
+ * `engagement_changed` and test score bands or levels; tags are assigned in `tagOrder`.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import type { Config, Entry } from "../config/types.ts";
+import type { Condition, Config, Entry, TagRule } from "../config/types.ts";
 import { emailActivitySql, emailMessagesSql } from "../sql/email-activity.ts";
 import { levelsSql } from "../sql/engagement.ts";
 import { dayLevelsTable, localTodaySql, tagRuleSql, type EntryContext } from "../sql/entries.ts";
@@ -63,9 +63,7 @@ export async function buildDerivedTables(conn: DuckDBConnection, config: Config,
   }
 
   await conn.run("CREATE OR REPLACE TEMP TABLE user_tags (user_id VARCHAR, tag VARCHAR, assigned_at TIMESTAMPTZ)");
-  // Tags chained on other tags are assigned after the tags they start from.
-  const rules = [...config.tags.values()].sort((a, b) => Number(a.entry.on === "tag_assigned") - Number(b.entry.on === "tag_assigned"));
-  for (const rule of rules) await conn.run(`INSERT INTO user_tags ${tagRuleSql(rule, ctx)}`);
+  for (const rule of tagOrder(config)) await conn.run(`INSERT INTO user_tags ${tagRuleSql(rule, ctx)}`);
 
   await conn.run(`CREATE OR REPLACE TEMP TABLE suppressed AS
     SELECT DISTINCT user_id, CASE event WHEN 'unsubscribed' THEN 'unsubscribed' WHEN 'email.complained' THEN 'complained' ELSE 'bounced' END AS reason
@@ -77,6 +75,47 @@ export async function buildDerivedTables(conn: DuckDBConnection, config: Config,
 export async function buildEmailTables(conn: DuckDBConnection, config: Config, now: Date): Promise<void> {
   await conn.run(`CREATE OR REPLACE TEMP TABLE email_activity AS ${emailActivitySql(now, config.settings.machineOpenMs)}`);
   await conn.run(`CREATE OR REPLACE TEMP TABLE email_messages AS ${emailMessagesSql()}`);
+}
+
+/**
+ * The tag rules in an order where every rule comes after the tags it reads (its entry's
+ * `tag_assigned`, a `tag` in its condition or entry condition, through segments too), so a
+ * chain assigns in one pass whatever order tags.json lists it in. Ties, and rules caught
+ * in a cycle, keep the file's order.
+ */
+export function tagOrder(config: Config): TagRule[] {
+  const reads = new Map([...config.tags.values()].map((rule) => {
+    const tags = new Set<string>();
+    if (rule.entry.on === "tag_assigned") tags.add(rule.entry.tag);
+    if (rule.entry.on === "condition") tagsIn(rule.entry.condition, config, tags);
+    if (rule.condition) tagsIn(rule.condition, config, tags);
+    tags.delete(rule.id);
+    return [rule.id, [...tags].filter((t) => config.tags.has(t))];
+  }));
+  const ordered: TagRule[] = [];
+  const placed = new Set<string>();
+  let pending = [...config.tags.values()];
+  while (pending.length) {
+    const ready = pending.filter((rule) => reads.get(rule.id)!.every((t) => placed.has(t)));
+    const next = ready.length ? ready : pending.slice(0, 1); // a cycle: take the first in file order
+    for (const rule of next) { ordered.push(rule); placed.add(rule.id); }
+    pending = pending.filter((rule) => !placed.has(rule.id));
+  }
+  return ordered;
+}
+
+function tagsIn(condition: Condition, config: Config, into: Set<string>, seen = new Set<string>()): void {
+  switch (condition.kind) {
+    case "all": case "any": for (const c of condition.of) tagsIn(c, config, into, seen); break;
+    case "not": tagsIn(condition.of, config, into, seen); break;
+    case "tag": into.add(condition.tag); break;
+    case "segment": {
+      const segment = config.segments.get(condition.segment);
+      if (segment && !seen.has(segment.id)) { seen.add(segment.id); tagsIn(segment.condition, config, into, seen); }
+      break;
+    }
+    default: break;
+  }
 }
 
 function allEntries(config: Config): Entry[] {

@@ -3,29 +3,79 @@
  * of the occurrence shares (goal reached since it began, exit condition holds now), so
  * that each step's query only joins small tables and never rescans the events.
  */
-import type { Campaign } from "../config/types.ts";
+import type { Campaign, Entry } from "../config/types.ts";
 import { compileCondition, whereSql } from "../sql/conditions.ts";
 import { entrySql, type EntryContext } from "../sql/entries.ts";
 import { sqlInstant, sqlInterval, sqlString } from "../sql/literals.ts";
-import { userZoneSql } from "../sql/zones.ts";
+import { convertSql, userZoneSql } from "../sql/zones.ts";
 
-/** `user_id, occurred_at, occurrence` after the audience filter and the re-entry policy. */
+/**
+ * Entries whose occurrences the snapshot gives only as of now: each local day's `condition`
+ * or level change, the current quiet spell, the tag's current assignment. Their earlier
+ * occurrences survive only in the ledger.
+ */
+const ONLY_NOW: ReadonlySet<Entry["on"]> = new Set(["condition", "engagement_changed", "inactive", "tag_assigned"]);
+
+/**
+ * `user_id, occurred_at, occurrence` after the audience filter and the re-entry policy.
+ *
+ * The policy is applied to the occurrences the entry gives now together with those the
+ * ledger records for the campaign (a key sent or skipped is an occurrence the user
+ * entered), so a daily condition or a later quiet spell cannot start again under `never`,
+ * a rolling snapshot that dropped old events does not lift it, and a sequence started by
+ * yesterday's condition goes on to its later steps. `cooldown` keeps an occurrence only
+ * when it began at least the cooldown after the last occurrence kept (not merely the
+ * last one seen): a user who triggers every day under a 3-day cooldown enters every
+ * third day.
+ */
 export function occurrencesSql(campaign: Campaign, ctx: EntryContext): string {
   const audience = campaign.audience ? ` WHERE user_id IN (SELECT u.user_id FROM users u WHERE ${compileCondition(campaign.audience, ctx)})` : "";
-  const raw = `SELECT * FROM (${entrySql(campaign.entry, ctx)})${audience}`;
+  const entered = `SELECT user_id, occurred_at, occurrence FROM (${entrySql(campaign.entry, ctx)})`;
   const r = campaign.reentry;
-  if (r.policy === "always") return raw;
-  if (r.policy === "never") return `SELECT * FROM (${raw}) QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY occurred_at, occurrence) = 1`;
-  return `SELECT * FROM (${raw}) QUALIFY coalesce(occurred_at - lag(occurred_at) OVER (PARTITION BY user_id ORDER BY occurred_at, occurrence)
-    >= ${sqlInterval(r.cooldownMs)}, true)`;
+  if (r.policy === "always" && !ONLY_NOW.has(campaign.entry.on)) return `SELECT * FROM (${entered})${audience}`;
+  // One row per occurrence: the entry may give an occurrence twice (two events at one instant).
+  const all = `SELECT user_id, min(occurred_at) AS occurred_at, occurrence FROM (${entered} UNION ALL ${recordedSql(campaign, ctx)})${audience}
+    GROUP BY user_id, occurrence`;
+  if (r.policy === "always") return all;
+  const order = "PARTITION BY user_id ORDER BY occurred_at, occurrence";
+  if (r.policy === "never") return `SELECT * FROM (${all}) QUALIFY row_number() OVER (${order}) = 1`;
+  // Greedy, in time order. An occurrence at least the cooldown after the one before it is
+  // always kept, so each run of closer occurrences (a "cluster") is resolved on its own,
+  // from its first: the recursion is as deep as the most occurrences kept in one cluster.
+  const cooldown = sqlInterval(r.cooldownMs);
+  return `WITH RECURSIVE o AS MATERIALIZED (
+      SELECT *, sum(start::INTEGER) OVER (${order}) AS cluster FROM (
+        SELECT *, row_number() OVER (${order}) AS n, coalesce(occurred_at - lag(occurred_at) OVER (${order}) >= ${cooldown}, true) AS start
+        FROM (${all}))),
+    kept(user_id, cluster, n, occurred_at) AS (
+      SELECT user_id, cluster, n, occurred_at FROM o WHERE start
+      UNION ALL
+      SELECT k.user_id, k.cluster, min(o.n), arg_min(o.occurred_at, o.n) FROM kept k
+      JOIN o ON o.user_id = k.user_id AND o.cluster = k.cluster AND o.n > k.n AND o.occurred_at >= k.occurred_at + ${cooldown}
+      GROUP BY k.user_id, k.cluster)
+    SELECT o.user_id, o.occurred_at, o.occurrence FROM o JOIN kept k ON k.user_id = o.user_id AND k.n = o.n`;
+}
+
+/**
+ * The campaign's occurrences the ledger records (keys of it sent or skipped), with the
+ * instant each began: an ISO occurrence is that instant, a local date (a `condition` or
+ * `engagement_changed` day) the start of that day in the user's zone. Reads `done_keys`.
+ */
+function recordedSql(campaign: Campaign, ctx: EntryContext): string {
+  const zone = ctx.zones ? "u.timezone" : userZoneSql("u.timezone", ctx.zones, ctx.timezone);
+  const dayStart = convertSql(zone, "TRY_CAST(d.occurrence AS TIMESTAMP)", ctx.zones);
+  return `SELECT user_id, occurred_at, occurrence FROM (
+      SELECT d.user_id, d.occurrence, CASE WHEN length(d.occurrence) = 10 THEN ${dayStart} ELSE TRY_CAST(d.occurrence AS TIMESTAMPTZ) END AS occurred_at
+      FROM (SELECT DISTINCT user_id, occurrence FROM done_keys WHERE campaign = ${sqlString(campaign.id)}) d JOIN users u ON u.user_id = d.user_id)
+    WHERE occurred_at IS NOT NULL`;
 }
 
 /**
  * The occurrence table a campaign's steps read: occurrences with `goal_reached` (the goal
  * event happened at or after the occurrence began, up to now), `exited` (the exit
  * condition holds for the user now), and the facts about the user every step reads: the
- * effective time zone `tz`, `no_email`, and `suppressed` (the first suppression reason in
- * alphabetical order, or NULL; needs the `suppressed` table of the derived tables). They
+ * effective time zone `tz`, `no_email`, and `suppressed` (every suppression reason, in
+ * alphabetical order and comma-separated, or NULL; needs the `suppressed` table of the derived tables). They
  * are read here, once per campaign, rather than by each step.
  */
 export function occurrenceTableSql(campaign: Campaign, ctx: EntryContext): string {
@@ -38,5 +88,5 @@ export function occurrenceTableSql(campaign: Campaign, ctx: EntryContext): strin
   return `SELECT o.user_id, o.occurred_at, o.occurrence, ${goal} AS goal_reached, ${exited} AS exited,
       ${userZoneSql("u.timezone", ctx.zones, ctx.timezone)} AS tz, nullif(trim(u.email), '') IS NULL AS no_email, p.reason AS suppressed
     FROM (${occurrencesSql(campaign, ctx)}) o JOIN users u ON u.user_id = o.user_id
-    LEFT JOIN (SELECT user_id, min(reason) AS reason FROM suppressed GROUP BY user_id) p ON p.user_id = o.user_id`;
+    LEFT JOIN (SELECT user_id, string_agg(DISTINCT reason, ',' ORDER BY reason) AS reason FROM suppressed GROUP BY user_id) p ON p.user_id = o.user_id`;
 }

@@ -57,7 +57,8 @@ export async function evaluate(config: Config, snapshot: Snapshot, now: Date): P
 interface CandidateRow {
   identity: SendIdentity;
   reason: string;
-  flags: { goal: boolean; exited: boolean; inWindow: boolean; noEmail: boolean; suppressed: string | null };
+  /** `suppressed`: every reason the user is suppressed for (unsubscribed, complained, bounced). */
+  flags: { goal: boolean; exited: boolean; inWindow: boolean; noEmail: boolean; suppressed: string[] };
 }
 
 /** Every due row of one campaign, across its steps, with the facts needed to decide. */
@@ -81,7 +82,7 @@ async function campaignRows(conn: DuckDBConnection, campaign: Campaign, config: 
         reason: `${describeStep(campaign, step.id)} (occurrence ${String(r.occurrence)})`,
         flags: {
           goal: r.goal_reached === true, exited: r.exited === true, inWindow: r.in_window === true,
-          noEmail: r.no_email === true, suppressed: r.suppressed === null ? null : String(r.suppressed),
+          noEmail: r.no_email === true, suppressed: r.suppressed === null ? [] : String(r.suppressed).split(","),
         },
       });
     }
@@ -98,8 +99,9 @@ function holdStatus(row: CandidateRow, campaign: Campaign, config: Config, now: 
   if (flags.exited) return { status: "exited", reason: "the campaign's exit condition holds" };
   if (late > campaign.latenessMs) return { status: "too_late", reason: `due ${identity.dueAt}, more than the lateness allowance ago` };
   if (flags.noEmail) return { status: "no_email", reason: "the user has no email address" };
-  if (flags.suppressed && suppressBy.includes(flags.suppressed as never)) {
-    return { status: "suppressed", reason: `${flags.suppressed}: no ${isMarketing(identity.type) ? "marketing" : "service"} email` };
+  const suppressedFor = flags.suppressed.find((reason) => suppressBy.includes(reason as never));
+  if (suppressedFor) {
+    return { status: "suppressed", reason: `${suppressedFor}: no ${isMarketing(identity.type) ? "marketing" : "service"} email` };
   }
   if (!flags.inWindow) return { status: "outside_window", reason: "outside the user's local send window now; sent at the next run inside it" };
   return undefined;
