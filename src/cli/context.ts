@@ -23,9 +23,15 @@ export interface CommandContext {
   err: (line: string) => void;
 }
 
+/**
+ * `--now` as an instant. A time without an offset is UTC, as in the snapshots (JavaScript
+ * would read it in the machine's zone, so the same command would plan differently on a
+ * laptop and on a runner).
+ */
 export function parseNow(text: string | undefined): Date {
   if (text === undefined) return new Date();
-  const date = new Date(text);
+  const utc = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text) ? `${text.replace(" ", "T")}Z` : text;
+  const date = new Date(utc);
   if (Number.isNaN(date.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(text)) {
     throw usageError(`--now "${text}" is not an ISO-8601 instant; write it like 2026-11-22T06:00:00Z`);
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { parseNow } from "../../src/cli/context.ts";
 import { nurture } from "../support/cli.ts";
 
 describe("nurture CLI", () => {
@@ -21,5 +22,19 @@ describe("nurture CLI", () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain('--now "yesterday" is not an ISO-8601 instant');
     expect(r.err).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it("reads --now without an offset as UTC, whatever the machine's time zone", () => {
+    const zone = process.env.TZ;
+    process.env.TZ = "America/New_York";
+    try {
+      expect(parseNow("2026-11-20T09:00:00").toISOString()).toBe("2026-11-20T09:00:00.000Z");
+      expect(parseNow("2026-11-20 09:00").toISOString()).toBe("2026-11-20T09:00:00.000Z");
+      expect(parseNow("2026-11-20T09:00:00+02:00").toISOString()).toBe("2026-11-20T07:00:00.000Z");
+      expect(parseNow("2026-11-20").toISOString()).toBe("2026-11-20T00:00:00.000Z");
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
   });
 });
