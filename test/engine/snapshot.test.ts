@@ -104,6 +104,23 @@ describe("openSnapshot", () => {
     expect(bad.reduce((n, b) => n + b.count, 0)).toBe(5);
   });
 
+
+  it("sets aside NDJSON lines that are not JSON objects, with their line, and loads every other line", async () => {
+    const users = ['{"user_id":"u1","created_at":"2026-11-01T10:00:00Z","plan":"trial"}', "{not json", '{"user_id":"u2","created_at":"2026-11-01T11:00:00Z"}', ""].join("\n");
+    const events = ['{"user_id":"u1","event":"a","ts":"2026-11-02T10:00:00Z"}', "[1, 2]", "{}", '{"user_id":"u2","event":"b","ts":"2026-11-02T11:00:00Z"}'].join("\n");
+    const s = await snap(dataDir({ "snapshots/users/u.ndjson": users, "snapshots/events/e.ndjson": events }));
+    expect(await rows(s, "SELECT user_id, plan FROM users ORDER BY user_id")).toEqual([{ user_id: "u1", plan: "trial" }, { user_id: "u2", plan: null }]);
+    expect(await rows(s, "SELECT user_id, event FROM events ORDER BY ts")).toEqual([{ user_id: "u1", event: "a" }, { user_id: "u2", event: "b" }]);
+    expect(await s.badRows()).toEqual([
+      { table: "events", reason: "not a JSON object", count: 2 },
+      { table: "users", reason: "not a JSON object", count: 1 },
+    ]);
+    expect(await rows(s, "SELECT tbl, row_json FROM rejected_rows ORDER BY tbl, row_json")).toEqual([
+      { tbl: "events", row_json: '{"line":2,"text":"[1, 2]"}' },
+      { tbl: "events", row_json: '{"line":3,"text":"{}"}' },
+      { tbl: "users", row_json: '{"line":2,"text":"{not json"}' },
+    ]);
+  });
   it("reads Parquet written by DuckDB", async () => {
     const dir = await oneParquetEvent();
     const s = await snap(dir);

@@ -18,7 +18,7 @@ import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { NurtureError } from "../errors.ts";
 import type { BadRowCount } from "../evaluate/types.ts";
 import { loadLedger } from "../ledger/table.ts";
-import { readerSources } from "./_files.ts";
+import { readerSources, type ReaderSource } from "./_files.ts";
 import { sqlString } from "../sql/literals.ts";
 
 export interface Snapshot {
@@ -139,13 +139,12 @@ export async function openSnapshot(dataDir: string, options: SnapshotOptions = {
 
 /** Loads every user file into `users_raw`, then keeps the valid rows and rejects the rest. */
 async function loadUsers(conn: DuckDBConnection, dir: string): Promise<void> {
-  const sources = readerSources(dir);
-  if (sources.length === 0) {
+  if (readerSources(dir).length === 0) {
     await conn.run("CREATE TABLE users (user_id VARCHAR, email VARCHAR, first_name VARCHAR, created_at TIMESTAMPTZ, timezone VARCHAR)");
     return;
   }
-  await withInsertionOrder(conn, () =>
-    conn.run(`CREATE TEMP TABLE users_raw AS SELECT * FROM (${sources.map((s) => s.sql).join(" UNION ALL BY NAME ")})`));
+  await settingAsideBadJson(conn, "users", dir, {}, (sources) => withInsertionOrder(conn, () =>
+    conn.run(`CREATE TEMP TABLE users_raw AS SELECT * FROM (${sources.map((s) => s.sql).join(" UNION ALL BY NAME ")})`)));
   const columns = await columnNames(conn, "users_raw");
   for (const needed of ["email", "first_name", "timezone", "created_at", "user_id"]) {
     if (!columns.includes(needed)) await conn.run(`ALTER TABLE users_raw ADD COLUMN ${needed} VARCHAR`);
@@ -192,7 +191,9 @@ async function loadEvents(conn: DuckDBConnection, dir: string, keepEventIds: boo
   const staged: string[] = [];
   const ids: string[] = [];
   for (const source of sources) {
-    if (source.format !== "parquet") await stageText(conn, source.sql);
+    if (source.format === "ndjson") {
+      await settingAsideBadJson(conn, "events", dir, { jsonColumns: EVENT_TEXT_COLUMNS }, (lenient) => stageText(conn, lenient.find((s) => s.format === "ndjson")!.sql));
+    } else if (source.format !== "parquet") await stageText(conn, source.sql);
     else {
       const stage = await parquetStage(conn, source.sql);
       staged.push(stage.rows);
@@ -307,6 +308,50 @@ async function stageText(conn: DuckDBConnection, sql: string): Promise<void> {
     : "NULL";
   await withInsertionOrder(conn, () => conn.run(`INSERT INTO events_text
     SELECT ${col("user_id")}, ${col("event")}, ${col("ts")}, ${properties}, ${col("event_id")}, source FROM (${sql})`));
+}
+
+/**
+ * Runs `load` over the readers of `dir`. DuckDB stops a whole NDJSON read at the first line
+ * that is not JSON; then every such line, and every empty object, is set aside (`not a JSON object`, with its line
+ * number and text) and `load` runs again over readers that skip them. Should the lenient
+ * read still lose a line that was JSON, it stops with the files' names rather than lose it.
+ */
+async function settingAsideBadJson(
+  conn: DuckDBConnection, table: string, dir: string, options: { jsonColumns?: string },
+  load: (sources: ReaderSource[]) => Promise<unknown>,
+): Promise<void> {
+  try {
+    await load(readerSources(dir, options));
+    return;
+  } catch (error) {
+    const json = readerSources(dir, options).find((s) => s.format === "ndjson");
+    if (!json || !/JSON/.test(String(error))) throw error;
+    const lines = `SELECT source, n, line FROM (
+        SELECT filename AS source, generate_subscripts(lines, 1) AS n, unnest(lines) AS line
+        FROM (SELECT filename, string_split(content, chr(10)) AS lines FROM read_text([${json.files.map(sqlString).join(", ")}])))
+      WHERE trim(line, ' ' || chr(9) || chr(13)) <> ''`;
+    const bad = "NOT CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' AND json_keys(line) <> [] ELSE false END";
+    const counts = (await conn.runAndReadAll(`SELECT count(*) FILTER (WHERE ${bad}) AS bad, count(*) FILTER (WHERE NOT (${bad})) AS good FROM (${lines})`)).getRowObjects()[0]!;
+    if (Number(counts.bad) === 0) throw error;
+    await conn.run(`INSERT INTO rejected_rows SELECT ${sqlString(table)}, source, 'not a JSON object', json_object('line', n, 'text', line)::VARCHAR
+      FROM (${lines}) WHERE ${bad}`);
+    // A skipped line still comes back as a row of NULLs: leave those out.
+    const lenient = readerSources(dir, { ...options, skipBadJson: true });
+    const skipping = lenient.find((s) => s.format === "ndjson")!;
+    const fields = (await columnNames(conn, skipping.sql)).filter((c) => c !== "source").map((c) => `"${c.replaceAll('"', '""')}"::VARCHAR`);
+    skipping.sql = `SELECT * FROM (${skipping.sql}) WHERE coalesce(${fields.join(", ")}) IS NOT NULL`;
+    const read = Number((await conn.runAndReadAll(`SELECT count(*) AS n FROM (${skipping.sql})`)).getRowObjects()[0]!.n);
+    if (read !== Number(counts.good)) {
+      throw new NurtureError("bad-ndjson", `${json.files.join(", ")}: ${Number(counts.good) - read} JSON lines could not be read`, {
+        problems: [{
+          code: "bad-ndjson", severity: "error", file: json.files[0],
+          message: `DuckDB read ${read} of the ${Number(counts.good)} JSON lines of these files (${Number(counts.bad)} lines that are not JSON were set aside)`,
+          hint: "check that each line is one JSON object whose fields have the same type in every line, or export the table as CSV or Parquet",
+        }],
+      });
+    }
+    await load(lenient);
+  }
 }
 
 async function reject(conn: DuckDBConnection, table: string, checked: string): Promise<void> {
