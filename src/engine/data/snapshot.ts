@@ -139,12 +139,13 @@ export async function openSnapshot(dataDir: string, options: SnapshotOptions = {
 
 /** Loads every user file into `users_raw`, then keeps the valid rows and rejects the rest. */
 async function loadUsers(conn: DuckDBConnection, dir: string): Promise<void> {
-  if (readerSources(dir).length === 0) {
+  const sources = readerSources(dir);
+  if (sources.length === 0) {
     await conn.run("CREATE TABLE users (user_id VARCHAR, email VARCHAR, first_name VARCHAR, created_at TIMESTAMPTZ, timezone VARCHAR)");
     return;
   }
-  await settingAsideBadJson(conn, "users", dir, {}, (sources) => withInsertionOrder(conn, () =>
-    conn.run(`CREATE TEMP TABLE users_raw AS SELECT * FROM (${sources.map((s) => s.sql).join(" UNION ALL BY NAME ")})`)));
+  await settingAsideBadJson(conn, "users", sources, () => readerSources(dir, { skipBadJson: true }), (read) => withInsertionOrder(conn, () =>
+    conn.run(`CREATE TEMP TABLE users_raw AS SELECT * FROM (${read.map((s) => s.sql).join(" UNION ALL BY NAME ")})`)));
   const columns = await columnNames(conn, "users_raw");
   for (const needed of ["email", "first_name", "timezone", "created_at", "user_id"]) {
     if (!columns.includes(needed)) await conn.run(`ALTER TABLE users_raw ADD COLUMN ${needed} VARCHAR`);
@@ -192,7 +193,8 @@ async function loadEvents(conn: DuckDBConnection, dir: string, keepEventIds: boo
   const ids: string[] = [];
   for (const source of sources) {
     if (source.format === "ndjson") {
-      await settingAsideBadJson(conn, "events", dir, { jsonColumns: EVENT_TEXT_COLUMNS }, (lenient) => stageText(conn, lenient.find((s) => s.format === "ndjson")!.sql));
+      const skipping = (): ReaderSource[] => readerSources(dir, { jsonColumns: EVENT_TEXT_COLUMNS, skipBadJson: true }).filter((s) => s.format === "ndjson");
+      await settingAsideBadJson(conn, "events", [source], skipping, ([read]) => stageText(conn, read!.sql));
     } else if (source.format !== "parquet") await stageText(conn, source.sql);
     else {
       const stage = await parquetStage(conn, source.sql);
@@ -311,20 +313,21 @@ async function stageText(conn: DuckDBConnection, sql: string): Promise<void> {
 }
 
 /**
- * Runs `load` over the readers of `dir`. DuckDB stops a whole NDJSON read at the first line
- * that is not JSON; then every such line, and every empty object, is set aside (`not a JSON object`, with its line
- * number and text) and `load` runs again over readers that skip them. Should the lenient
- * read still lose a line that was JSON, it stops with the files' names rather than lose it.
+ * Runs `load` over `sources`. DuckDB stops a whole NDJSON read at the first line that is
+ * not JSON; then every such line, and every empty object, is set aside (`not a JSON
+ * object`, with its line number and text) and `load` runs again over `skipping()`, the same
+ * readers built to skip them. Should that read still lose a line that was JSON, it stops
+ * with the files' names rather than lose it.
  */
 async function settingAsideBadJson(
-  conn: DuckDBConnection, table: string, dir: string, options: { jsonColumns?: string },
+  conn: DuckDBConnection, table: string, sources: ReaderSource[], skipping: () => ReaderSource[],
   load: (sources: ReaderSource[]) => Promise<unknown>,
 ): Promise<void> {
   try {
-    await load(readerSources(dir, options));
+    await load(sources);
     return;
   } catch (error) {
-    const json = readerSources(dir, options).find((s) => s.format === "ndjson");
+    const json = sources.find((s) => s.format === "ndjson");
     if (!json || !/JSON/.test(String(error))) throw error;
     const lines = `SELECT source, n, line FROM (
         SELECT filename AS source, generate_subscripts(lines, 1) AS n, unnest(lines) AS line
@@ -336,11 +339,11 @@ async function settingAsideBadJson(
     await conn.run(`INSERT INTO rejected_rows SELECT ${sqlString(table)}, source, 'not a JSON object', json_object('line', n, 'text', line)::VARCHAR
       FROM (${lines}) WHERE ${bad}`);
     // A skipped line still comes back as a row of NULLs: leave those out.
-    const lenient = readerSources(dir, { ...options, skipBadJson: true });
-    const skipping = lenient.find((s) => s.format === "ndjson")!;
-    const fields = (await columnNames(conn, skipping.sql)).filter((c) => c !== "source").map((c) => `"${c.replaceAll('"', '""')}"::VARCHAR`);
-    skipping.sql = `SELECT * FROM (${skipping.sql}) WHERE coalesce(${fields.join(", ")}) IS NOT NULL`;
-    const read = Number((await conn.runAndReadAll(`SELECT count(*) AS n FROM (${skipping.sql})`)).getRowObjects()[0]!.n);
+    const lenient = skipping();
+    const skipped = lenient.find((s) => s.format === "ndjson")!;
+    const fields = (await columnNames(conn, skipped.sql)).filter((c) => c !== "source").map((c) => `"${c.replaceAll('"', '""')}"::VARCHAR`);
+    skipped.sql = `SELECT * FROM (${skipped.sql}) WHERE coalesce(${fields.join(", ")}) IS NOT NULL`;
+    const read = Number((await conn.runAndReadAll(`SELECT count(*) AS n FROM (${skipped.sql})`)).getRowObjects()[0]!.n);
     if (read !== Number(counts.good)) {
       throw new NurtureError("bad-ndjson", `${json.files.join(", ")}: ${Number(counts.good) - read} JSON lines could not be read`, {
         problems: [{
