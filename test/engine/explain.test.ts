@@ -19,17 +19,27 @@ const users = [
   { user_id: "cy", email: "", first_name: "Cy", created_at: "2026-11-19T09:30:00Z", plan: "trial", timezone: "Europe/Berlin" },
   // Unsubscribed: the welcome series exits.
   { user_id: "dee", email: "dee@example.com", first_name: "Dee", created_at: "2026-11-19T09:00:00Z", plan: "trial", timezone: "Europe/Berlin" },
+  // As Ann, but she bought (the welcome series' goal) after the first email.
+  { user_id: "eve", email: "eve@example.com", first_name: "Eve", created_at: "2026-11-17T08:30:00Z", plan: "trial", timezone: "Europe/Berlin" },
+  // As Ann, but she unsubscribed (the welcome series' exit) after the first email.
+  { user_id: "fay", email: "fay@example.com", first_name: "Fay", created_at: "2026-11-17T08:30:00Z", plan: "trial", timezone: "Europe/Berlin" },
 ];
 const events = [
   { user_id: "ann", event: "task.created", ts: "2026-11-17T09:00:00Z", event_id: "e1" },
   { user_id: "dee", event: "unsubscribed", ts: "2026-11-19T09:10:00Z", event_id: "e2" },
+  { user_id: "eve", event: "subscription.purchased", ts: "2026-11-18T11:00:00Z", event_id: "e3" },
+  { user_id: "fay", event: "unsubscribed", ts: "2026-11-18T11:00:00Z", event_id: "e4" },
 ];
 const annWelcomeKey = messageKey("ann", "welcome", "welcome", "2026-11-17T08:30:00.000Z");
-const ledger = [
-  { kind: "intent", at: "2026-11-18T09:00:00Z", run: "r1", key: annWelcomeKey, user_id: "ann", campaign: "welcome", step: "welcome",
-    template: "welcome-1", type: "regular", occurrence: "2026-11-17T08:30:00.000Z", due: "2026-11-17T08:30:00Z", batch: "b1" },
-  { kind: "sent", at: "2026-11-18T09:00:00Z", run: "r1", key: annWelcomeKey, provider_id: "p1", transport: "outbox" },
-];
+const welcomeSent = (user: string) => {
+  const key = messageKey(user, "welcome", "welcome", "2026-11-17T08:30:00.000Z");
+  return [
+    { kind: "intent", at: "2026-11-18T09:00:00Z", run: "r1", key, user_id: user, campaign: "welcome", step: "welcome",
+      template: "welcome-1", type: "regular", occurrence: "2026-11-17T08:30:00.000Z", due: "2026-11-17T08:30:00Z", batch: "b1" },
+    { kind: "sent", at: "2026-11-18T09:00:00Z", run: "r1", key, provider_id: `p-${user}`, transport: "outbox" },
+  ];
+};
+const ledger = ["ann", "eve", "fay"].flatMap(welcomeSent);
 
 let data: string;
 let config: Config;
@@ -86,6 +96,19 @@ describe("explain", () => {
     expect(welcome.verdict).toBe("waiting");
     expect(welcome.upcoming[0]).toMatchObject({ step: "first-project", due: "2026-11-19T09:00:00Z" });
     expect(welcome.summary).toContain('next: step "first-project" due 2026-11-19T09:00:00Z');
+  });
+
+  it("says a sequence ended by its goal or exit has ended, not that its next step is waiting", async () => {
+    // At 12:00Z on the 18th, first-project is still to come (09:00 local on the 19th).
+    const eve = byId(await explainUser("eve", "2026-11-18T12:00:00Z"), "welcome");
+    expect(eve).toMatchObject({ verdict: "ended", endedBy: "goal", upcoming: [] });
+    expect(eve.summary).toContain('goal "subscription.purchased" was reached');
+    const fay = byId(await explainUser("fay", "2026-11-18T12:00:00Z"), "welcome");
+    expect(fay).toMatchObject({ verdict: "ended", endedBy: "exit", upcoming: [] });
+    expect(fay.summary).toContain("exit condition (sequences/welcome.json /exit) holds");
+    // When the step's moment comes, the plan holds it for the same reason.
+    expect(byId(await explainUser("eve"), "welcome").held).toMatchObject([{ step: "first-project", status: "goal_reached" }]);
+    expect(byId(await explainUser("fay"), "welcome").held).toMatchObject([{ step: "first-project", status: "exited" }]);
   });
 
   it("says the audience did not match when the user entered but is outside it", async () => {

@@ -10,6 +10,7 @@ const LABEL: Record<Verdict, string> = {
   held: "held back",
   waiting: "waiting",
   branch_not_taken: "branch not taken",
+  ended: "ended",
   finished: "finished",
   not_in_audience: "not in audience",
   not_entered: "not entered",

@@ -40,6 +40,7 @@ export type Verdict =
   | "sends_now"
   | "held"
   | "waiting"
+  | "ended"
   | "finished"
   | "branch_not_taken"
   | "not_in_audience"
@@ -63,6 +64,12 @@ export interface CampaignExplanation {
   upcoming: UpcomingStep[];
   /** Steps whose moment has come but whose branch condition is not met. */
   branchesNotTaken: string[];
+  /**
+   * What ended the latest occurrence's remaining steps before their moment: its goal was
+   * reached, or its exit condition holds. Those steps are not upcoming; when their moment
+   * comes the plan holds them for the same reason.
+   */
+  endedBy: "goal" | "exit" | null;
 }
 
 export interface Explanation {
@@ -100,7 +107,7 @@ export async function explain(config: Config, snapshot: Snapshot, userId: string
   return { now: plan.now, userId, attributes, ...facts, campaigns, warnings: plan.warnings };
 }
 
-const VERDICT_ORDER: Verdict[] = ["sends_now", "held", "waiting", "branch_not_taken", "finished", "not_in_audience", "not_entered"];
+const VERDICT_ORDER: Verdict[] = ["sends_now", "held", "waiting", "branch_not_taken", "ended", "finished", "not_in_audience", "not_entered"];
 
 async function explainCampaign(
   conn: DuckDBConnection, campaign: Campaign, config: Config, ctx: EntryContext, plan: Plan, userId: string,
@@ -118,17 +125,24 @@ async function explainCampaign(
 
   const upcoming: UpcomingStep[] = [];
   const branchesNotTaken: string[] = [];
+  let endedBy: CampaignExplanation["endedBy"] = null;
   const orphans = await hasOrphanKeys(conn);
   for (const step of campaign.steps) {
-    const rows = (await conn.runAndReadAll(`SELECT occurrence, branch_taken, strftime(timezone('UTC', due), '%Y-%m-%dT%H:%M:%S') || 'Z' AS due, due > ${sqlInstant(ctx.now)} AS later
+    const rows = (await conn.runAndReadAll(`SELECT occurrence, branch_taken, goal_reached, exited,
+        strftime(timezone('UTC', due), '%Y-%m-%dT%H:%M:%S') || 'Z' AS due, due > ${sqlInstant(ctx.now)} AS later
       FROM (${stepSql(campaign, step, "explain_occ", config.settings, ctx, { upcoming: true, orphans })}) ORDER BY due`)).getRowObjects();
     for (const r of rows) {
-      if (r.later === true) upcoming.push({ step: step.id, occurrence: String(r.occurrence), due: String(r.due) });
+      // The plan's order of precedence: a goal reached holds a row before an exit does.
+      const ended = r.goal_reached === true ? "goal" : r.exited === true ? "exit" : null;
+      if (r.later === true && ended) endedBy ??= ended;
+      else if (r.later === true) upcoming.push({ step: step.id, occurrence: String(r.occurrence), due: String(r.due) });
       else if (r.branch_taken !== true) branchesNotTaken.push(step.id);
     }
   }
 
-  const base = { id: campaign.id, kind: campaign.kind, file: campaign.origin.file, entered, occurrences, audienceMatches, sends, held, history, upcoming, branchesNotTaken };
+  const base = {
+    id: campaign.id, kind: campaign.kind, file: campaign.origin.file, entered, occurrences, audienceMatches, sends, held, history, upcoming, branchesNotTaken, endedBy,
+  };
   return { ...base, ...verdict(campaign, base) };
 }
 
@@ -149,6 +163,10 @@ function verdict(campaign: Campaign, f: Omit<CampaignExplanation, "verdict" | "s
   if (f.branchesNotTaken.length > 0) {
     const step = campaign.steps.find((s) => s.id === f.branchesNotTaken[0]);
     return { verdict: "branch_not_taken", summary: `step "${step?.id}" only follows "${step?.after}" when ${step?.when?.replaceAll("_", " ")}, which did not happen; ${steps}` };
+  }
+  if (f.endedBy) {
+    const why = f.endedBy === "goal" ? `its goal "${campaign.goal?.event}" was reached` : `its exit condition (${campaign.origin.file} /exit) holds`;
+    return { verdict: "ended", summary: `ended: ${why}, so no further step is sent; ${steps}` };
   }
   if (f.occurrences.length > 0) return { verdict: "finished", summary: `every step is done for the latest occurrence; ${steps}` };
   if (f.entered.length > 0 && f.audienceMatches === false) {
