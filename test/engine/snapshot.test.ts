@@ -121,6 +121,46 @@ describe("openSnapshot", () => {
       { tbl: "users", row_json: '{"line":2,"text":"{not json"}' },
     ]);
   });
+  it("sets aside CSV rows that do not parse, with their line and the error, and loads every other row", async () => {
+    // A row with an extra field, one missing a field, and (last) an unterminated quote, which
+    // DuckDB's sniffer had taken for the header, losing the good rows.
+    const users = [USERS_CSV.split("\n")[0], "u1,ann@example.com,Ann,2026-11-01T10:00:00Z,,trial,extra", "u2,bob@example.com,Bob,2026-11-02T09:30:00Z,,pro", "u3,cat@example.com"].join("\n");
+    const events = ["user_id,event,ts", "u2,a,2026-11-03T00:00:00Z", "u2,b,2026-11-04T00:00:00Z,extra,\"unterminated"].join("\n");
+    const s = await snap(dataDir({ "snapshots/users/users.csv": users, "snapshots/events/e.csv": events }));
+    expect(await rows(s, "SELECT user_id, plan FROM users")).toEqual([{ user_id: "u2", plan: "pro" }]);
+    expect(await rows(s, "SELECT user_id, event FROM events")).toEqual([{ user_id: "u2", event: "a" }]);
+    expect(await s.badRows()).toEqual([
+      { table: "events", reason: "malformed CSV row", count: 1 },
+      { table: "users", reason: "malformed CSV row", count: 2 },
+    ]);
+    expect((await rows(s, "SELECT tbl, row_json FROM rejected_rows ORDER BY tbl, row_json")).map((r) => [r.tbl, JSON.parse(String(r.row_json))])).toEqual([
+      ["events", { line: 3, text: 'u2,b,2026-11-04T00:00:00Z,extra,"unterminated', error: "Expected Number of Columns: 3 Found: 4" }],
+      ["users", { line: 2, text: "u1,ann@example.com,Ann,2026-11-01T10:00:00Z,,trial,extra", error: "Expected Number of Columns: 6 Found: 7" }],
+      ["users", { line: 4, text: "u3,cat@example.com", error: "Expected Number of Columns: 6 Found: 2" }],
+    ]);
+  });
+
+  it("reads each CSV file by its own header: quoted names, a byte-order mark, CRLF, quoted line breaks, blank lines", async () => {
+    const a = '\uFEFFuser_id,"created_at",plan\r\nu1,2026-11-01T10:00:00Z,trial\r\n\r\n';
+    const b = 'created_at,user_id,"team, size"\nnot a date,u2,3\n2026-11-02T00:00:00Z,u3,"1,5"\n';
+    const events = 'event,user_id,ts,properties\n"two\nlines",u1,2026-11-03T00:00:00Z,"{""n"": 1}"\n';
+    const s = await snap(dataDir({ "snapshots/users/a.csv": a, "snapshots/users/b.csv": b, "snapshots/users/empty.csv": "", "snapshots/events/e.csv": events }));
+    expect(await rows(s, 'SELECT user_id, plan, "team, size" AS size FROM users ORDER BY user_id')).toEqual([
+      { user_id: "u1", plan: "trial", size: null },
+      { user_id: "u3", plan: null, size: "1,5" },
+    ]);
+    expect(await s.badRows()).toEqual([{ table: "users", reason: "missing or unparseable created_at", count: 1 }]);
+    expect(await rows(s, "SELECT event, properties->>'n' AS n FROM events")).toEqual([{ event: "two\nlines", n: "1" }]);
+  });
+
+  it("refuses a CSV header that names a column twice, naming the file and the column", async () => {
+    const dir = dataDir({ "snapshots/users/users.csv": "user_id,created_at,user_id\nu1,2026-11-01T10:00:00Z,u2\n" });
+    await expect(openSnapshot(dir)).rejects.toMatchObject({
+      code: "bad-csv-header",
+      message: expect.stringContaining('users.csv: the header names the column "user_id" twice'),
+    });
+  });
+
   it("reads Parquet written by DuckDB", async () => {
     const dir = await oneParquetEvent();
     const s = await snap(dir);

@@ -1,5 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
+import { StringDecoder } from "node:string_decoder";
+import { NurtureError } from "../errors.ts";
 import { sqlString } from "../sql/literals.ts";
 
 const list = (files: string[]): string => `[${files.map(sqlString).join(", ")}]`;
@@ -42,11 +44,104 @@ export function readerSources(dir: string, options: { jsonColumns?: string; skip
         FROM read_parquet(${list(parquet)}, union_by_name = true, filename = true, file_row_number = true)`,
     });
   }
-  if (csv.length) out.push({ format: "csv", files: csv, sql: `${renamed} read_csv(${list(csv)}, all_varchar = true, header = true, union_by_name = true, filename = true)` });
+  const csvReads = csvReaders(csv);
+  if (csvReads.length) out.push({ format: "csv", files: csv, sql: csvReads.map((read) => `${renamed} ${read}`).join(" UNION ALL BY NAME ") });
   if (json.length) {
     const columns = options.jsonColumns ? `, columns = ${options.jsonColumns}` : "";
     const skip = options.skipBadJson ? ", ignore_errors = true" : "";
     out.push({ format: "ndjson", files: json, sql: `${renamed} read_json(${list(json)}, format = 'newline_delimited', union_by_name = true, filename = true${columns}${skip})` });
   }
   return out;
+}
+
+/**
+ * The tables where DuckDB stores the CSV rows it could not parse (see `csvReaders`); the
+ * loader sets them aside and drops the tables after each load.
+ */
+export const CSV_REJECTS = { table: "csv_rejects", scan: "csv_scans" } as const;
+
+/**
+ * One `read_csv` per distinct header among `files`, every column as text. The dialect is
+ * fixed (RFC 4180: comma, double quotes, a header line) and the columns are the header's,
+ * not sniffed: DuckDB's sniffer, given a file with one malformed row, could take that row
+ * for the header or every line for a single column, losing or misfiling the good rows.
+ * A row that does not parse (too many or too few fields, an unterminated quote) goes to
+ * the `CSV_REJECTS` tables instead of stopping the read. Empty files are left out.
+ */
+function csvReaders(files: string[]): string[] {
+  const groups = new Map<string, string[]>();
+  for (const file of files) {
+    const header = csvHeader(file);
+    if (header.length === 0) continue;
+    const key = JSON.stringify(header);
+    groups.set(key, [...(groups.get(key) ?? []), file]);
+  }
+  return [...groups].map(([key, group]) => {
+    const columns = (JSON.parse(key) as string[]).map((c) => `${sqlString(c)}: 'VARCHAR'`).join(", ");
+    return `read_csv(${list(group)}, auto_detect = false, header = true, delim = ',', quote = '"', escape = '"', columns = {${columns}},
+      filename = true, store_rejects = true, rejects_table = '${CSV_REJECTS.table}', rejects_scan = '${CSV_REJECTS.scan}')`;
+  });
+}
+
+/**
+ * The column names on a CSV file's first line (quoted names may hold commas, quotes and
+ * line breaks). An empty name becomes `column<N>` (its 0-based place), as DuckDB names
+ * it; two columns of one name are an error, since either could be the one meant.
+ */
+export function csvHeader(file: string): string[] {
+  const fd = fs.openSync(file, "r");
+  const decoder = new StringDecoder("utf8");
+  let text = "";
+  try {
+    const chunk = Buffer.alloc(64 * 1024);
+    for (;;) {
+      const n = fs.readSync(fd, chunk, 0, chunk.length, null);
+      text += decoder.write(chunk.subarray(0, n));
+      const end = lineEnd(text);
+      if (end >= 0 || n === 0) {
+        text = end >= 0 ? text.slice(0, end) : text;
+        break;
+      }
+      if (text.length > HEADER_LIMIT) throw badHeader(file, "its first line does not end within 1 MB (an unterminated quote in the header?)", "check the header line's quotes");
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  text = text.replace(/^\uFEFF/, "").replace(/\r$/, "");
+  if (text.trim() === "") return [];
+  const names: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted && ch === '"' && text[i + 1] === '"') (field += '"'), i++;
+    else if (ch === '"') quoted = !quoted;
+    else if (ch === "," && !quoted) names.push(field), (field = "");
+    else field += ch;
+  }
+  names.push(field);
+  const named = names.map((n, i) => (n.trim() === "" ? `column${i}` : n.trim()));
+  const twice = named.find((n, i) => named.indexOf(n) !== i);
+  if (twice !== undefined) {
+    throw badHeader(file, `the header names the column "${twice}" twice, so its rows cannot say which one is meant`, "rename or remove one of the two columns in the export");
+  }
+  return named;
+}
+
+const HEADER_LIMIT = 1024 * 1024;
+
+function badHeader(file: string, message: string, hint: string): NurtureError {
+  return new NurtureError("bad-csv-header", `${file}: ${message}`, {
+    problems: [{ code: "bad-csv-header", severity: "error", file, line: 1, message, hint }],
+  });
+}
+
+/** Where the first line ends (a line break outside double quotes), or -1 if not yet seen. */
+function lineEnd(text: string): number {
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '"') quoted = !quoted;
+    else if (text[i] === "\n" && !quoted) return i;
+  }
+  return -1;
 }

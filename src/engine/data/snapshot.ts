@@ -18,7 +18,7 @@ import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { NurtureError } from "../errors.ts";
 import type { BadRowCount } from "../evaluate/types.ts";
 import { loadLedger } from "../ledger/table.ts";
-import { readerSources, type ReaderSource } from "./_files.ts";
+import { CSV_REJECTS, readerSources, type ReaderSource } from "./_files.ts";
 import { sqlString } from "../sql/literals.ts";
 
 export interface Snapshot {
@@ -146,6 +146,7 @@ async function loadUsers(conn: DuckDBConnection, dir: string): Promise<void> {
   }
   await settingAsideBadJson(conn, "users", sources, () => readerSources(dir, { skipBadJson: true }), (read) => withInsertionOrder(conn, () =>
     conn.run(`CREATE TEMP TABLE users_raw AS SELECT * FROM (${read.map((s) => s.sql).join(" UNION ALL BY NAME ")})`)));
+  await settingAsideCsvRejects(conn, "users", sources);
   const columns = await columnNames(conn, "users_raw");
   for (const needed of ["email", "first_name", "timezone", "created_at", "user_id"]) {
     if (!columns.includes(needed)) await conn.run(`ALTER TABLE users_raw ADD COLUMN ${needed} VARCHAR`);
@@ -202,6 +203,7 @@ async function loadEvents(conn: DuckDBConnection, dir: string, keepEventIds: boo
       ids.push(stage.ids);
     }
   }
+  await settingAsideCsvRejects(conn, "events", sources);
   if (sources.some((s) => s.format !== "parquet")) {
     staged.push(`SELECT user_id, event, TRY_CAST(ts AS TIMESTAMPTZ) AS ts, ts AS ts_text, properties AS properties_text, event_id, source,
       rowid AS _line FROM events_text`);
@@ -355,6 +357,24 @@ async function settingAsideBadJson(
     }
     await load(lenient);
   }
+}
+
+/**
+ * Sets aside the CSV rows DuckDB could not parse while `sources` were read (`CSV_REJECTS`):
+ * one row per line, `malformed CSV row`, with the line number DuckDB gives, the line's text
+ * and the first error on it. A line counted twice (a read that was run again) is set aside
+ * once.
+ */
+async function settingAsideCsvRejects(conn: DuckDBConnection, table: string, sources: ReaderSource[]): Promise<void> {
+  if (!sources.some((s) => s.format === "csv")) return;
+  const stored = await conn.runAndReadAll(`SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = '${CSV_REJECTS.table}'`);
+  if (Number(stored.getRowObjects()[0]!.n) === 0) return;
+  await conn.run(`INSERT INTO rejected_rows
+    SELECT ${sqlString(table)}, s.file_path, 'malformed CSV row',
+      json_object('line', r.line, 'text', trim(arg_min(r.csv_line, r.byte_position), chr(10) || chr(13)), 'error', arg_min(r.error_message, r.byte_position))::VARCHAR
+    FROM ${CSV_REJECTS.table} r JOIN ${CSV_REJECTS.scan} s ON s.scan_id = r.scan_id AND s.file_id = r.file_id
+    GROUP BY s.file_path, r.line ORDER BY s.file_path, r.line`);
+  await conn.run(`DROP TABLE ${CSV_REJECTS.table}; DROP TABLE ${CSV_REJECTS.scan}`);
 }
 
 async function reject(conn: DuckDBConnection, table: string, checked: string): Promise<void> {
