@@ -66,6 +66,28 @@ describe("entrySql", () => {
     expect(compiled).toEqual(await rows(ctx(late)));
   });
 
+  it("a date without a time of day begins at midnight in the user's zone, as text or as a DATE column", async () => {
+    const own = await openFixture();
+    try {
+      await own.run(`UPDATE users SET trial_ends_at = CASE WHEN user_id = 'bob' THEN NULL ELSE '2026-11-27' END`);
+      await own.run("ALTER TABLE users ADD COLUMN renews_on DATE; UPDATE users SET renews_on = DATE '2026-11-27' WHERE user_id <> 'bob'");
+      // 02:00 UTC on the 20th: the 20th has begun in Berlin (ann; cat, without a zone, has
+      // the settings' Berlin) but not in New York (dan, at 05:00 UTC).
+      const early = new Date("2026-11-20T02:00:00Z");
+      const columns = new Set([...ctx().columns, "renews_on"]);
+      for (const attribute of ["trial_ends_at", "renews_on"]) {
+        const entry: Entry = { on: "attribute_date", attribute, offsetMs: -7 * DAY };
+        const run = async (c: EntryContext): Promise<string[]> => (await own.runAndReadAll(`SELECT user_id, occurrence FROM (${entrySql(entry, c)}) ORDER BY user_id`))
+          .getRowObjects().map((r) => `${r.user_id} ${r.occurrence}`);
+        const plain = await run({ ...ctx(early), columns });
+        expect(plain).toEqual(["ann 2026-11-19T23:00:00.000Z", "cat 2026-11-19T23:00:00.000Z"]);
+        expect(await run({ ...ctx(early), columns, zones: await loadZones(own, "Europe/Berlin", early) })).toEqual(plain);
+      }
+    } finally {
+      own.closeSync();
+    }
+  });
+
   it("gives the same occurrences for the same data and now (keys stay stable across reruns)", async () => {
     const entry: Entry = { on: "no_event", event: "task.created", withinMs: 2 * DAY, after: { kind: "signup" } };
     expect(await occurrences(entry)).toEqual(await occurrences(entry));

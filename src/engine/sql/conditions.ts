@@ -12,7 +12,7 @@
  */
 import type { Anchor, Condition, PropertyMatch, Segment } from "../config/types.ts";
 import { sqlIdent as ident, sqlInstant, sqlInterval, sqlString } from "./literals.ts";
-import type { Zones } from "./zones.ts";
+import { attributeInstantSql, type Zones } from "./zones.ts";
 
 export interface CompileContext {
   /** The evaluation instant. */
@@ -23,6 +23,8 @@ export interface CompileContext {
   segments: ReadonlyMap<string, Segment>;
   /** The users' time zones, when read (see zones.ts): makes local-time arithmetic fast and safe. */
   zones?: Zones;
+  /** Settings' default time zone, for users without one (UTC when not given). */
+  timezone?: string;
 }
 
 /** Events that are not the user's own product activity. */
@@ -90,7 +92,7 @@ function noEventSql(event: string, withinMs: number, after: Anchor, where: Prope
     case "signup":
       return `(u.created_at + ${within} <= ${now} AND ${missing("u.created_at")})`;
     case "attribute": {
-      const anchor = `TRY_CAST(${attribute(after.attribute, ctx)} AS TIMESTAMPTZ)`;
+      const anchor = attributeTimeSql(after.attribute, ctx);
       return `(${anchor} + ${within} <= ${now} AND ${missing(anchor)})`;
     }
     case "event":
@@ -103,11 +105,20 @@ function attribute(name: string, ctx: CompileContext): string {
   return ctx.columns.has(name) ? `u.${ident(name)}` : "NULL";
 }
 
+/**
+ * The attribute `name` of user `u` as an instant: a date alone is the start of that day in
+ * the user's zone (`trial_ends_at: "2026-11-26"` ends the trial at local midnight, not UTC's).
+ */
+export function attributeTimeSql(name: string, ctx: CompileContext): string {
+  if (!ctx.columns.has(name)) return "CAST(NULL AS TIMESTAMPTZ)";
+  return attributeInstantSql(`u.${ident(name)}`, "u.timezone", ctx.zones, ctx.timezone ?? "UTC");
+}
+
 function attributeSql(c: Extract<Condition, { kind: "attribute" }>, ctx: CompileContext): string {
   const col = attribute(c.attribute, ctx);
   const text = `${col}::VARCHAR`;
   const now = sqlInstant(ctx.now);
-  const when = `TRY_CAST(${col} AS TIMESTAMPTZ)`;
+  const when = attributeTimeSql(c.attribute, ctx);
   const value = c.value;
   const scalar = (v: string | number | boolean): string =>
     typeof v === "number" ? `TRY_CAST(${col} AS DOUBLE) = ${v}` : typeof v === "boolean" ? `TRY_CAST(${col} AS BOOLEAN) = ${v}` : `${text} = ${sqlString(v)}`;

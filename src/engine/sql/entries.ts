@@ -9,8 +9,8 @@
  * the same occurrences, which is what makes sends exactly-once across reruns.
  */
 import type { Entry, TagRule } from "../config/types.ts";
-import { compileCondition, whereSql, type CompileContext } from "./conditions.ts";
-import { sqlIdent, sqlInstant, sqlInterval, sqlString } from "./literals.ts";
+import { attributeTimeSql, compileCondition, whereSql, type CompileContext } from "./conditions.ts";
+import { sqlInstant, sqlInterval, sqlString } from "./literals.ts";
 import { scoreReachedSql } from "./scoring.ts";
 import { nowFactSql, userZoneSql } from "./zones.ts";
 
@@ -47,14 +47,14 @@ export function entrySql(entry: Entry, ctx: EntryContext): string {
         return select("u.user_id", `u.created_at + ${within}`, `FROM users u WHERE u.created_at + ${within} <= ${now} AND ${missing("u.created_at")}`);
       }
       if (after.kind === "attribute") {
-        const anchor = attributeTime(after.attribute, ctx);
+        const anchor = attributeTimeSql(after.attribute, ctx);
         return select("u.user_id", `${anchor} + ${within}`, `FROM users u WHERE ${anchor} + ${within} <= ${now} AND ${missing(anchor)}`);
       }
       return select("u.user_id", `a.ts + ${within}`, `FROM events a JOIN users u ON u.user_id = a.user_id
         WHERE a.event = ${sqlString(after.event)} AND a.ts + ${within} <= ${now}${whereSql(after.where, "a")} AND ${missing("a.ts")}`);
     }
     case "attribute_date": {
-      const at = `${attributeTime(entry.attribute, ctx)} + ${sqlInterval(entry.offsetMs)}`;
+      const at = `${attributeTimeSql(entry.attribute, ctx)} + ${sqlInterval(entry.offsetMs)}`;
       return select("u.user_id", at, `FROM users u WHERE ${at} <= ${now}`);
     }
     case "inactive": {
@@ -112,8 +112,4 @@ export function tagRuleSql(rule: TagRule, ctx: EntryContext): string {
   const gate = rule.condition ? ` WHERE o.user_id IN (SELECT u.user_id FROM users u WHERE ${compileCondition(rule.condition, ctx)})` : "";
   return `SELECT o.user_id, ${sqlString(rule.id)} AS tag, min(o.occurred_at) AS assigned_at
     FROM (${entrySql(rule.entry, ctx)}) o${gate} GROUP BY o.user_id`;
-}
-
-function attributeTime(name: string, ctx: CompileContext): string {
-  return ctx.columns.has(name) ? `TRY_CAST(u.${sqlIdent(name)} AS TIMESTAMPTZ)` : "CAST(NULL AS TIMESTAMPTZ)";
 }

@@ -61,6 +61,20 @@ export function convertSql(zone: string, value: string, zones: Zones | undefined
 }
 
 /**
+ * A user's attribute (`value`, any type) as an instant. A date without a time of day
+ * ("2026-11-26", or a DATE column) names a calendar day, which begins at midnight in the
+ * user's zone (`zoneColumn`, raw: a missing or unknown zone gets the fallback, as
+ * `userZoneSql` would give); anything else is cast as an instant, a date-time without an
+ * offset being UTC as everywhere in the snapshots. NULL when it is not a time.
+ */
+export function attributeInstantSql(value: string, zoneColumn: string, zones: Zones | undefined, fallback: string): string {
+  const text = `trim(${value}::VARCHAR)`;
+  const midnight = `TRY_CAST(${text} AS DATE)::TIMESTAMP`;
+  const zone = zones ? zoneColumn : userZoneSql(zoneColumn, undefined, fallback);
+  return `CASE WHEN length(${text}) = 10 THEN ${convertSql(zone, midnight, zones)} ELSE TRY_CAST(${value} AS TIMESTAMPTZ) END`;
+}
+
+/**
  * A per-zone constant about `now`, e.g. the local date, as one CASE over the user's own zone
  * `column` (raw: a zone that is missing or unknown gets the fallback's fact, as
  * `userZoneSql` would give). One CASE, not one over `userZoneSql`'s: nested, they gave the
