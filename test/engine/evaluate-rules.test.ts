@@ -1,0 +1,278 @@
+// Evaluator rules evaluate.test.ts does not pin: the remaining branch kinds, frequency-cap
+// deferral across runs, a campaign's own lateness, and when a goal event counts.
+import fs from "node:fs/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BranchOn, Campaign, Config, Step } from "../../src/engine/config/types.ts";
+import { evaluate } from "../../src/engine/evaluate/evaluate.ts";
+import { loadConfig, messageKey } from "../../src/engine/index.ts";
+import { brokenCopy } from "../config/_fixture.ts";
+import { openData, type Data } from "./_snapshot-files.ts";
+
+const H = 3_600_000;
+const D = 24 * H;
+let base: Config;
+beforeAll(async () => {
+  base = await loadConfig("test/fixtures/config/valid");
+});
+
+const origin = { file: "sequences/t.json", pointer: "" };
+const step = (id: string, extra: Partial<Step> = {}): Step => ({ id, template: "welcome-1", waitMs: 0, origin, ...extra });
+function campaign(extra: Partial<Campaign> = {}): Campaign {
+  return {
+    id: "welcome", kind: "sequence", name: "Welcome", entry: { on: "signup" }, steps: [step("hello")],
+    reentry: { policy: "never" }, priority: 0, latenessMs: D, origin, ...extra,
+  };
+}
+const withCampaigns = (...campaigns: Campaign[]): Config => ({ ...base, campaigns: new Map(campaigns.map((c) => [c.id, c])) });
+
+// Every user signs up at 02:00 UTC (03:00 Berlin): a first step is due at 08:00 UTC, when the window opens.
+const SIGNUP = "2026-11-20T02:00:00.000Z";
+const user = (id: string) => ({ user_id: id, email: `${id}@example.com`, first_name: id, created_at: SIGNUP, timezone: "Europe/Berlin" });
+const ANN = user("ann");
+
+const plan = async (config: Config, data: Data, now: string) => evaluate(config, await openData({ ...data, users: data.users ?? [ANN] }), new Date(now));
+const keyOf = (userId: string, campaignId: string, stepId: string, occurrence = SIGNUP) => messageKey(userId, campaignId, stepId, occurrence);
+
+/** The ledger's intent and sent records of one email. */
+function sent(userId: string, campaignId: string, stepId: string, at: string, opts: { occurrence?: string; type?: string } = {}) {
+  const { occurrence = SIGNUP, type = "regular" } = opts;
+  const key = keyOf(userId, campaignId, stepId, occurrence);
+  return [
+    { kind: "intent", at, run: "r", key, user_id: userId, campaign: campaignId, step: stepId, template: "welcome-1", type, occurrence, due: at, batch: "b" },
+    { kind: "sent", at, run: "r", key, provider_id: "p", transport: "outbox" },
+  ];
+}
+
+/** An email event on the `hello` email of the welcome campaign, as the webhooks write it. */
+const onHello = (userId: string, event: "email.opened" | "email.clicked", ts: string) => ({
+  user_id: userId, event, ts, properties: { key: keyOf(userId, "welcome", "hello"), ...(event === "email.clicked" ? { link: "https://x.example" } : {}) },
+});
+const purchased = (userId: string, ts: string) => ({ user_id: userId, event: "subscription.purchased", ts });
+
+describe("branches on the previous email", () => {
+  // `hello` went to everyone at 08:00 UTC on the 20th; `next` follows a day later, due
+  // 08:00 UTC on the 21st; the plan is made at 09:00 UTC that day.
+  const NOW = "2026-11-21T09:00:00Z";
+  const branching = (when: BranchOn, extra: Partial<Campaign> = {}) =>
+    withCampaigns(campaign({ steps: [step("hello"), step("next", { after: "hello", waitMs: D, when })], ...extra }));
+  const everyone = (...ids: string[]) => ({
+    users: ids.map(user),
+    ledger: ids.flatMap((id) => sent(id, "welcome", "hello", "2026-11-20T08:00:00Z")),
+  });
+  const goal = { goal: { event: "subscription.purchased", attributionMs: 7 * D } };
+
+  it("`opened`: taken by a user who opened the email, not by one who did not", async () => {
+    const events = [onHello("ann", "email.opened", "2026-11-20T12:00:00Z")];
+    const p = await plan(branching("opened"), { ...everyone("ann", "bob"), events }, NOW);
+    expect(p.sends.map((s) => [s.userId, s.step])).toEqual([["ann", "next"]]);
+    expect(p.held).toEqual([]);
+  });
+
+  it("`opened`: a click counts as an open even when no open was recorded", async () => {
+    // Tracking pixels are often blocked; a click proves the email was read.
+    const events = [onHello("ann", "email.clicked", "2026-11-20T12:00:00Z")];
+    const p = await plan(branching("opened"), { ...everyone("ann", "bob"), events }, NOW);
+    expect(p.sends.map((s) => [s.userId, s.step])).toEqual([["ann", "next"]]);
+  });
+
+  it("`not_clicked`: taken by a user who only opened, not by one who clicked", async () => {
+    const events = [
+      onHello("ann", "email.opened", "2026-11-20T12:00:00Z"),
+      onHello("bob", "email.opened", "2026-11-20T12:00:00Z"),
+      onHello("bob", "email.clicked", "2026-11-20T12:01:00Z"),
+    ];
+    const p = await plan(branching("not_clicked"), { ...everyone("ann", "bob"), events }, NOW);
+    expect(p.sends.map((s) => [s.userId, s.step])).toEqual([["ann", "next"]]);
+  });
+
+  it("`opened_not_clicked`: taken by a user who opened and did not click, not by one who clicked nor one who never opened", async () => {
+    const events = [
+      onHello("ann", "email.opened", "2026-11-20T12:00:00Z"),
+      onHello("bob", "email.opened", "2026-11-20T12:00:00Z"),
+      onHello("bob", "email.clicked", "2026-11-20T12:01:00Z"),
+    ];
+    const p = await plan(branching("opened_not_clicked"), { ...everyone("ann", "bob", "cat"), events }, NOW);
+    expect(p.sends.map((s) => [s.userId, s.step])).toEqual([["ann", "next"]]);
+  });
+
+  it("`clicked_not_converted`: taken by a user who clicked and did not convert, not by one who clicked and converted", async () => {
+    const events = [
+      onHello("ann", "email.clicked", "2026-11-20T12:00:00Z"),
+      onHello("bob", "email.clicked", "2026-11-20T12:00:00Z"),
+      purchased("bob", "2026-11-20T13:00:00Z"),
+    ];
+    const p = await plan(branching("clicked_not_converted", goal), { ...everyone("ann", "bob", "cat"), events }, NOW);
+    expect(p.sends.map((s) => [s.userId, s.step])).toEqual([["ann", "next"]]);
+    // Had bob's branch been taken, his conversion would have held the row as goal_reached.
+    expect(p.held).toEqual([]);
+  });
+
+  it("`converted`: taken (and not stopped by the goal) for a user who converted after the email, not for one who did not", async () => {
+    const events = [purchased("ann", "2026-11-20T13:00:00Z")];
+    const p = await plan(branching("converted", goal), { ...everyone("ann", "bob"), events }, NOW);
+    expect(p.sends.map((s) => [s.userId, s.step])).toEqual([["ann", "next"]]);
+    expect(p.held).toEqual([]);
+  });
+
+  it("`converted` counts a goal event only within the attribution window of the previous email", async () => {
+    // One day's attribution, three days' wait: ann bought 5h after the email, bob 2 days after.
+    const c = withCampaigns(campaign({
+      goal: { event: "subscription.purchased", attributionMs: D },
+      steps: [step("hello"), step("next", { after: "hello", waitMs: 3 * D, when: "converted" })],
+    }));
+    const events = [purchased("ann", "2026-11-20T13:00:00Z"), purchased("bob", "2026-11-22T12:00:00Z")];
+    const p = await plan(c, { ...everyone("ann", "bob"), events }, "2026-11-23T09:00:00Z");
+    expect(p.sends.map((s) => [s.userId, s.step])).toEqual([["ann", "next"]]);
+    expect(p.held).toEqual([]);
+  });
+
+  it("`converted` does not count a goal event from before the previous email was sent", async () => {
+    // bob's purchase (07:00) reached the snapshot only after `hello` had gone out at 08:00:
+    // the email cannot have converted him.
+    const events = [purchased("ann", "2026-11-20T13:00:00Z"), purchased("bob", "2026-11-20T07:00:00Z")];
+    const p = await plan(branching("converted", goal), { ...everyone("ann", "bob"), events }, NOW);
+    expect(p.sends.map((s) => [s.userId, s.step])).toEqual([["ann", "next"]]);
+    expect(p.held).toEqual([]);
+  });
+
+  it("judges the branch on what the user did by the step's due moment, not by the time of the run", async () => {
+    // ann opens at 08:30 UTC on the 21st: after `next` became due (08:00), before the run (09:00).
+    const c = withCampaigns(campaign({
+      steps: [step("hello"), step("opened", { after: "hello", waitMs: D, when: "opened" }), step("resend", { after: "hello", waitMs: D, when: "not_opened" })],
+    }));
+    const events = [onHello("ann", "email.opened", "2026-11-21T08:30:00Z")];
+    const p = await plan(c, { ...everyone("ann"), events }, NOW);
+    expect(p.sends.map((s) => [s.userId, s.step, s.dueAt])).toEqual([["ann", "resend", "2026-11-21T08:00:00.000Z"]]);
+  });
+});
+
+describe("frequency caps defer by priority until too late", () => {
+  // The fixture's cap: one promo a day. Every promo here is due at 08:00 UTC on the 20th
+  // unless it starts on a `task.assigned` event.
+  const promo = (id: string, priority: number, extra: Partial<Campaign> = {}) =>
+    campaign({ id, priority, steps: [step("hello", { type: "promo" })], ...extra });
+  const onAssigned = { kind: "trigger" as const, entry: { on: "event" as const, event: "task.assigned" } };
+  const assigned = (ts: string) => ({ user_id: "ann", event: "task.assigned", ts });
+
+  it("a capped row stays due and goes out under the same key in a later run, once the cap window has passed", async () => {
+    const config = withCampaigns(promo("top", 9), promo("low", 1, { latenessMs: 3 * D }));
+    const run1 = await plan(config, {}, "2026-11-20T09:00:00Z");
+    expect(run1.sends.map((s) => s.campaign)).toEqual(["top"]);
+    expect(run1.held.map((h) => [h.campaign, h.status, h.key])).toEqual([["low", "capped", keyOf("ann", "low", "hello")]]);
+
+    // run 1 sent `top` at 09:00 UTC: the day's promo slot stays taken until 09:00 UTC on the 21st.
+    const ledger = sent("ann", "top", "hello", "2026-11-20T09:00:00Z", { type: "promo" });
+    const run2 = await plan(config, { ledger }, "2026-11-20T16:00:00Z");
+    expect(run2.sends).toEqual([]);
+    expect(run2.held.map((h) => [h.campaign, h.status])).toEqual([["low", "capped"]]);
+
+    const run3 = await plan(config, { ledger }, "2026-11-21T10:00:00Z");
+    expect(run3.sends.map((s) => [s.campaign, s.key, s.dueAt])).toEqual([["low", keyOf("ann", "low", "hello"), "2026-11-20T08:00:00.000Z"]]);
+    expect(run3.held).toEqual([]);
+  });
+
+  it("a capped row whose cap lifts only after its lateness allowance is held as too late, not sent", async () => {
+    // Due 08:00 UTC on the 20th with a day's lateness; the slot frees at 09:00 UTC on the 21st.
+    const config = withCampaigns(promo("top", 9), promo("low", 1, { latenessMs: D }));
+    const ledger = sent("ann", "top", "hello", "2026-11-20T09:00:00Z", { type: "promo" });
+    const p = await plan(config, { ledger }, "2026-11-21T10:00:00Z");
+    expect(p.sends).toEqual([]);
+    expect(p.held.map((h) => [h.campaign, h.status])).toEqual([["low", "too_late"]]);
+  });
+
+  it("priority, not the earlier due moment, decides which of two due rows gets the slot", async () => {
+    // `early` is due 08:00 UTC (signup), `later` 08:30 UTC (the task.assigned event).
+    const events = [assigned("2026-11-20T08:30:00Z")];
+    const laterWins = await plan(withCampaigns(promo("early", 1), promo("later", 9, onAssigned)), { events }, "2026-11-20T09:00:00Z");
+    expect(laterWins.sends.map((s) => [s.campaign, s.dueAt])).toEqual([["later", "2026-11-20T08:30:00.000Z"]]);
+    expect(laterWins.held.map((h) => [h.campaign, h.status])).toEqual([["early", "capped"]]);
+
+    const earlyWins = await plan(withCampaigns(promo("early", 9), promo("later", 1, onAssigned)), { events }, "2026-11-20T09:00:00Z");
+    expect(earlyWins.sends.map((s) => s.campaign)).toEqual(["early"]);
+    expect(earlyWins.held.map((h) => [h.campaign, h.status])).toEqual([["later", "capped"]]);
+  });
+
+  it("a row deferred yesterday does not take the slot from a higher-priority row due today", async () => {
+    // `low` was capped on the 20th (top took the slot at 09:00 UTC); on the 21st the slot is
+    // free again and `urgent` (higher priority) became due at 09:30 UTC.
+    const config = withCampaigns(promo("top", 9), promo("low", 1, { latenessMs: 3 * D }), promo("urgent", 5, onAssigned));
+    const ledger = sent("ann", "top", "hello", "2026-11-20T09:00:00Z", { type: "promo" });
+    const events = [assigned("2026-11-21T09:30:00Z")];
+    const p = await plan(config, { ledger, events }, "2026-11-21T10:00:00Z");
+    expect(p.sends.map((s) => s.campaign)).toEqual(["urgent"]);
+    expect(p.held.map((h) => [h.campaign, h.status, h.dueAt])).toEqual([["low", "capped", "2026-11-20T08:00:00.000Z"]]);
+  });
+});
+
+describe("a campaign's own lateness", () => {
+  // Loaded from files, as `plan` does: settings allow 2 days; three signup triggers (each
+  // due 08:00 UTC on the 20th) keep the settings' allowance, shorten it, or lengthen it.
+  let dir: string;
+  let config: Config;
+  const trigger = (lateness?: string) => ({
+    $schema: "../../../../../config/schemas/trigger.schema.json",
+    name: `Lateness ${lateness ?? "default"}`, on: { signup: true }, template: "nudge", ...(lateness ? { lateness } : {}),
+  });
+  beforeAll(async () => {
+    dir = await brokenCopy(
+      { file: "settings.json", edit: (json) => (json.lateness = "2d") },
+      { file: "sequences/welcome.json", text: null },
+      { file: "triggers/no-task.json", text: null },
+      { file: "triggers/license-expiring.json", text: null },
+      { file: "triggers/inherits.json", text: JSON.stringify(trigger()) },
+      { file: "triggers/short.json", text: JSON.stringify(trigger("6h")) },
+      { file: "triggers/long.json", text: JSON.stringify(trigger("3d")) },
+    );
+    config = await loadConfig(dir);
+  });
+  afterAll(async () => {
+    if (dir) await fs.rm(dir, { recursive: true, force: true });
+  });
+  const outcome = async (now: string) => {
+    const p = await plan(config, {}, now);
+    return Object.fromEntries([...p.sends.map((s) => [s.campaign, "sent"]), ...p.held.map((h) => [h.campaign, h.status])]);
+  };
+
+  it("a shorter `lateness` holds a row as too late that the settings' allowance would still send", async () => {
+    // 25 hours late (10:00 Berlin, inside the window).
+    expect(await outcome("2026-11-21T09:00:00Z")).toEqual({ inherits: "sent", short: "too_late", long: "sent" });
+  });
+
+  it("a longer `lateness` still sends a row the settings' allowance holds as too late", async () => {
+    // 49 hours late.
+    expect(await outcome("2026-11-22T09:00:00Z")).toEqual({ inherits: "too_late", short: "too_late", long: "sent" });
+  });
+});
+
+describe("a goal counts from the moment the occurrence began", () => {
+  // A trigger started by each `task.assigned` event, ended by a purchase.
+  const goalTrigger = (reentry: Campaign["reentry"] = { policy: "never" }) => withCampaigns(campaign({
+    kind: "trigger", entry: { on: "event", event: "task.assigned" }, reentry,
+    goal: { event: "subscription.purchased", attributionMs: 7 * D },
+  }));
+  const assigned = (userId: string, ts: string) => ({ user_id: userId, event: "task.assigned", ts });
+
+  it("a goal event before the occurrence began does not hold it; one after it does", async () => {
+    const events = [
+      purchased("ann", "2026-11-20T08:05:00Z"), assigned("ann", "2026-11-20T08:10:00Z"),
+      assigned("bob", "2026-11-20T08:10:00Z"), purchased("bob", "2026-11-20T08:20:00Z"),
+    ];
+    const p = await plan(goalTrigger(), { users: [user("ann"), user("bob")], events }, "2026-11-20T09:00:00Z");
+    expect(p.sends.map((s) => [s.userId, s.occurrence])).toEqual([["ann", "2026-11-20T08:10:00.000Z"]]);
+    expect(p.held.map((h) => [h.userId, h.status])).toEqual([["bob", "goal_reached"]]);
+  });
+
+  it("a goal event at the very instant the occurrence began holds it", async () => {
+    const events = [assigned("ann", "2026-11-20T08:10:00Z"), purchased("ann", "2026-11-20T08:10:00Z")];
+    const p = await plan(goalTrigger(), { events }, "2026-11-20T09:00:00Z");
+    expect(p.sends).toEqual([]);
+    expect(p.held.map((h) => [h.userId, h.status])).toEqual([["ann", "goal_reached"]]);
+  });
+
+  it("with re-entry, a purchase ends the occurrence it fell in but not the next one", async () => {
+    const events = [assigned("ann", "2026-11-20T08:10:00Z"), purchased("ann", "2026-11-20T08:20:00Z"), assigned("ann", "2026-11-20T08:40:00Z")];
+    const p = await plan(goalTrigger({ policy: "always" }), { events }, "2026-11-20T09:00:00Z");
+    expect(p.sends.map((s) => s.occurrence)).toEqual(["2026-11-20T08:40:00.000Z"]);
+    expect(p.held.map((h) => [h.occurrence, h.status])).toEqual([["2026-11-20T08:10:00.000Z", "goal_reached"]]);
+  });
+});
