@@ -191,6 +191,19 @@ describe("evaluate", () => {
     expect(p.held.map((h) => h.status)).toEqual(["goal_reached"]);
   });
 
+  it("once past the lateness allowance, a row its goal or exit holds is too late (recorded as skipped), not held again in every run", async () => {
+    const c = campaign({ goal: { event: "subscription.purchased", attributionMs: 7 * D }, exit: { kind: "event", event: "task.created", min: 1 } });
+    const converted = [{ user_id: "ann", event: "subscription.purchased", ts: "2026-11-20T05:00:00Z" }];
+    const quit = [{ user_id: "ann", event: "task.created", ts: "2026-11-20T05:00:00Z" }];
+    // Due at 08:00 UTC on the 20th; the allowance (1d) runs out at 08:00 on the 21st.
+    for (const [events, within, past] of [[converted, "goal_reached", 'goal "subscription.purchased" reached'], [quit, "exited", "exit condition holds"]] as const) {
+      expect((await plan(withCampaigns(c), { events }, "2026-11-21T08:00:00Z")).held.map((h) => h.status)).toEqual([within]);
+      const late = (await plan(withCampaigns(c), { events }, "2026-11-21T08:00:01Z")).held;
+      expect(late.map((h) => h.status)).toEqual(["too_late"]);
+      expect(late[0]!.reason).toContain(past);
+    }
+  });
+
   it("holds the step when the exit condition holds", async () => {
     const c = campaign({ exit: { kind: "event", event: "task.created", min: 1 } });
     const events = [{ user_id: "ann", event: "task.created", ts: "2026-11-20T05:00:00Z" }];
@@ -288,7 +301,8 @@ describe("evaluate", () => {
     const [inOrder, repeated] = [await evaluate(base, a, new Date(now)), await evaluate(base, b, new Date(now))];
     expect(await evaluate(base, c, new Date(now))).toEqual(repeated);
     expect(inOrder.sends.map((x) => [x.userId, x.campaign, x.step])).toEqual([["ann", "welcome", "first-project"]]);
-    expect(inOrder.held.map((x) => [x.userId, x.campaign, x.step, x.status])).toEqual([["cat", "welcome", "welcome", "goal_reached"]]);
+    // Cat bought before her welcome email was due, and it is now past its allowance.
+    expect(inOrder.held.map((x) => [x.userId, x.campaign, x.step, x.status])).toEqual([["cat", "welcome", "welcome", "too_late"]]);
     expect(repeated.sends).toEqual(inOrder.sends);
     expect(repeated.held).toEqual(inOrder.held);
     expect(repeated.events).toBe(events.length);

@@ -95,9 +95,17 @@ function holdStatus(row: CandidateRow, campaign: Campaign, config: Config, now: 
   const { flags, identity } = row;
   const late = now.getTime() - Date.parse(identity.dueAt);
   const suppressBy = isMarketing(identity.type) ? config.settings.suppression.marketing : config.settings.suppression.service;
-  if (flags.goal) return { status: "goal_reached", reason: `goal "${campaign.goal?.event}" reached` };
-  if (flags.exited) return { status: "exited", reason: "the campaign's exit condition holds" };
-  if (late > campaign.latenessMs) return { status: "too_late", reason: `due ${identity.dueAt}, more than the lateness allowance ago` };
+  const goal = `goal "${campaign.goal?.event}" reached`;
+  const exited = "the campaign's exit condition holds";
+  // Too late first: a row past its allowance can never be sent, whatever else holds it, so
+  // it is recorded as skipped and leaves the plan, instead of being held by its goal or
+  // exit in every run from then on.
+  if (late > campaign.latenessMs) {
+    const also = flags.goal ? `; ${goal}` : flags.exited ? `; ${exited}` : "";
+    return { status: "too_late", reason: `due ${identity.dueAt}, more than the lateness allowance ago${also}` };
+  }
+  if (flags.goal) return { status: "goal_reached", reason: goal };
+  if (flags.exited) return { status: "exited", reason: exited };
   if (flags.noEmail) return { status: "no_email", reason: "the user has no email address" };
   const suppressedFor = flags.suppressed.find((reason) => suppressBy.includes(reason as never));
   if (suppressedFor) {
