@@ -41,8 +41,8 @@ export type Verdict =
   | "held"
   | "waiting"
   | "ended"
-  | "finished"
   | "branch_not_taken"
+  | "finished"
   | "not_in_audience"
   | "not_entered";
 
@@ -107,7 +107,7 @@ export async function explain(config: Config, snapshot: Snapshot, userId: string
   return { now: plan.now, userId, attributes, ...facts, campaigns, warnings: plan.warnings };
 }
 
-const VERDICT_ORDER: Verdict[] = ["sends_now", "held", "waiting", "branch_not_taken", "ended", "finished", "not_in_audience", "not_entered"];
+const VERDICT_ORDER: Verdict[] = ["sends_now", "held", "waiting", "ended", "branch_not_taken", "finished", "not_in_audience", "not_entered"];
 
 async function explainCampaign(
   conn: DuckDBConnection, campaign: Campaign, config: Config, ctx: EntryContext, plan: Plan, userId: string,
@@ -160,13 +160,13 @@ function verdict(campaign: Campaign, f: Omit<CampaignExplanation, "verdict" | "s
     const next = f.upcoming[0]!;
     return { verdict: "waiting", summary: `next: step "${next.step}" due ${next.due}; ${steps}` };
   }
-  if (f.branchesNotTaken.length > 0) {
-    const step = campaign.steps.find((s) => s.id === f.branchesNotTaken[0]);
-    return { verdict: "branch_not_taken", summary: `step "${step?.id}" only follows "${step?.after}" when ${step?.when?.replaceAll("_", " ")}, which did not happen; ${steps}` };
-  }
   if (f.endedBy) {
     const why = f.endedBy === "goal" ? `its goal "${campaign.goal?.event}" was reached` : `its exit condition (${campaign.origin.file} /exit) holds`;
     return { verdict: "ended", summary: `ended: ${why}, so no further step is sent; ${steps}` };
+  }
+  if (f.branchesNotTaken.length > 0) {
+    const step = campaign.steps.find((s) => s.id === f.branchesNotTaken[0]);
+    return { verdict: "branch_not_taken", summary: `step "${step?.id}" only follows "${step?.after}" when ${step?.when?.replaceAll("_", " ")}, which did not happen; ${steps}` };
   }
   if (f.occurrences.length > 0) return { verdict: "finished", summary: `every step is done for the latest occurrence; ${steps}` };
   if (f.entered.length > 0 && f.audienceMatches === false) {
