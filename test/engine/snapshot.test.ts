@@ -157,7 +157,7 @@ describe("openSnapshot", () => {
     const dir = dataDir({ "snapshots/users/users.csv": "user_id,created_at,user_id\nu1,2026-11-01T10:00:00Z,u2\n" });
     await expect(openSnapshot(dir)).rejects.toMatchObject({
       code: "bad-csv-header",
-      message: expect.stringContaining('users.csv: the header names the column "user_id" twice'),
+      problems: [{ file: expect.stringMatching(/users\.csv$/), line: 1, message: expect.stringContaining('the header names the column "user_id" twice') }],
     });
   });
 

@@ -131,7 +131,7 @@ export function csvHeader(file: string): string[] {
 const HEADER_LIMIT = 1024 * 1024;
 
 function badHeader(file: string, message: string, hint: string): NurtureError {
-  return new NurtureError("bad-csv-header", `${file}: ${message}`, {
+  return new NurtureError("bad-csv-header", `cannot read the header of ${file}`, {
     problems: [{ code: "bad-csv-header", severity: "error", file, line: 1, message, hint }],
   });
 }
