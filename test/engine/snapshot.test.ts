@@ -153,6 +153,17 @@ describe("openSnapshot", () => {
     expect(await rows(s, "SELECT event, properties->>'n' AS n FROM events")).toEqual([{ event: "two\nlines", n: "1" }]);
   });
 
+  it("reads a CSV file separated by semicolons or tabs, as spreadsheets export it in many locales", async () => {
+    const semicolons = 'user_id;created_at;"plan; tier"\nu1;2026-11-01T10:00:00Z;"trial; monthly"\n';
+    const tabs = "user_id\tcreated_at\tplan; tier\nu2\t2026-11-02T10:00:00Z\tpro\n";
+    const s = await snap(dataDir({ "snapshots/users/a.csv": semicolons, "snapshots/users/b.csv": tabs }));
+    expect(await rows(s, 'SELECT user_id, "plan; tier" AS plan FROM users ORDER BY user_id')).toEqual([
+      { user_id: "u1", plan: "trial; monthly" },
+      { user_id: "u2", plan: "pro" },
+    ]);
+    expect(await s.badRows()).toEqual([]);
+  });
+
   it("refuses a CSV header that names a column twice, naming the file and the column", async () => {
     const dir = dataDir({ "snapshots/users/users.csv": "user_id,created_at,user_id\nu1,2026-11-01T10:00:00Z,u2\n" });
     await expect(openSnapshot(dir)).rejects.toMatchObject({

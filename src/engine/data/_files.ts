@@ -62,8 +62,8 @@ export const CSV_REJECTS = { table: "csv_rejects", scan: "csv_scans" } as const;
 
 /**
  * One `read_csv` per distinct header among `files`, every column as text. The dialect is
- * fixed (RFC 4180: comma, double quotes, a header line) and the columns are the header's,
- * not sniffed: DuckDB's sniffer, given a file with one malformed row, could take that row
+ * fixed (RFC 4180: double quotes, a header line; the separator is found on the header, see
+ * `csvHeader`) and the columns are the header's, not sniffed: DuckDB's sniffer, given a file with one malformed row, could take that row
  * for the header or every line for a single column, losing or misfiling the good rows.
  * A row that does not parse (too many or too few fields, an unterminated quote) goes to
  * the `CSV_REJECTS` tables instead of stopping the read. Empty files are left out.
@@ -72,23 +72,36 @@ function csvReaders(files: string[]): string[] {
   const groups = new Map<string, string[]>();
   for (const file of files) {
     const header = csvHeader(file);
-    if (header.length === 0) continue;
+    if (header.names.length === 0) continue;
     const key = JSON.stringify(header);
     groups.set(key, [...(groups.get(key) ?? []), file]);
   }
   return [...groups].map(([key, group]) => {
-    const columns = (JSON.parse(key) as string[]).map((c) => `${sqlString(c)}: 'VARCHAR'`).join(", ");
-    return `read_csv(${list(group)}, auto_detect = false, header = true, delim = ',', quote = '"', escape = '"', columns = {${columns}},
+    const { names, delimiter } = JSON.parse(key) as CsvHeader;
+    const columns = names.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(", ");
+    return `read_csv(${list(group)}, auto_detect = false, header = true, delim = ${sqlString(delimiter)}, quote = '"', escape = '"', columns = {${columns}},
       filename = true, store_rejects = true, rejects_table = '${CSV_REJECTS.table}', rejects_scan = '${CSV_REJECTS.scan}')`;
   });
 }
 
+export interface CsvHeader {
+  names: string[];
+  /** The field separator: a comma, or a semicolon, tab or bar when the header uses one of them instead. */
+  delimiter: string;
+}
+
+/** Separators a spreadsheet export may use instead of a comma (the header's most frequent wins; ties go to the first). */
+const OTHER_DELIMITERS = [";", "\t", "|"];
+
 /**
- * The column names on a CSV file's first line (quoted names may hold commas, quotes and
- * line breaks). An empty name becomes `column<N>` (its 0-based place), as DuckDB names
- * it; two columns of one name are an error, since either could be the one meant.
+ * The column names on a CSV file's first line (quoted names may hold separators, quotes
+ * and line breaks), and the separator: a comma unless the header has none outside quotes
+ * but has semicolons, tabs or bars (a spreadsheet's export in many locales), whichever it
+ * has most. An empty name
+ * becomes `column<N>` (its 0-based place), as DuckDB names it; two columns of one name
+ * are an error, since either could be the one meant.
  */
-export function csvHeader(file: string): string[] {
+export function csvHeader(file: string): CsvHeader {
   const fd = fs.openSync(file, "r");
   const decoder = new StringDecoder("utf8");
   let text = "";
@@ -108,7 +121,11 @@ export function csvHeader(file: string): string[] {
     fs.closeSync(fd);
   }
   text = text.replace(/^\uFEFF/, "").replace(/\r$/, "");
-  if (text.trim() === "") return [];
+  if (text.trim() === "") return { names: [], delimiter: "," };
+  const unquoted = text.replace(/"(?:[^"]|"")*"/g, "");
+  const count = (d: string): number => unquoted.split(d).length - 1;
+  const other = OTHER_DELIMITERS.reduce((best, d) => (count(d) > count(best) ? d : best));
+  const delimiter = count(",") === 0 && count(other) > 0 ? other : ",";
   const names: string[] = [];
   let field = "";
   let quoted = false;
@@ -116,7 +133,7 @@ export function csvHeader(file: string): string[] {
     const ch = text[i];
     if (quoted && ch === '"' && text[i + 1] === '"') (field += '"'), i++;
     else if (ch === '"') quoted = !quoted;
-    else if (ch === "," && !quoted) names.push(field), (field = "");
+    else if (ch === delimiter && !quoted) names.push(field), (field = "");
     else field += ch;
   }
   names.push(field);
@@ -125,7 +142,7 @@ export function csvHeader(file: string): string[] {
   if (twice !== undefined) {
     throw badHeader(file, `the header names the column "${twice}" twice, so its rows cannot say which one is meant`, "rename or remove one of the two columns in the export");
   }
-  return named;
+  return { names: named, delimiter };
 }
 
 const HEADER_LIMIT = 1024 * 1024;
