@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { planRecords } from "../engine/ledger/plan-records.ts";
 import type { LedgerRecord } from "../engine/ledger/types.ts";
 import type { PlannedSend, Plan } from "../engine/evaluate/types.ts";
 
@@ -30,8 +31,9 @@ export const compactIso = (at: Date): string => at.toISOString().replace(/[-:]/g
 /**
  * Writes one run's ledger file under `ledgerDir` for `plan` as if every due send went out
  * at `at`: per batch of up to 100, the intents, then the batch record, then a `sent` per
- * key. Held rows marked `too_late` become `skipped`; capped and suppressed rows are left
- * alone (deferred or never sent), as a real run would.
+ * key. Held rows marked `too_late` become `skipped` and newly suppressed users
+ * `suppressed` (`planRecords`); capped and suppressed rows are left alone (deferred or
+ * never sent), as a real run would.
  *
  * @example
  * const run = simulateRun(plan, { at: new Date("2026-11-20T08:00:00Z"), ledgerDir: "data/ledger" });
@@ -40,16 +42,8 @@ export function simulateRun(plan: Plan, options: { at: Date; ledgerDir: string }
   const stamp = compactIso(options.at);
   const run = `sim-${stamp}`;
   const at = options.at.toISOString();
-  const records: LedgerRecord[] = [];
-
-  for (const held of plan.held) {
-    if (held.status !== "too_late") continue;
-    records.push({
-      kind: "skipped", at, run, key: held.key, user_id: held.userId, campaign: held.campaign, step: held.step,
-      occurrence: held.occurrence, due: held.dueAt, reason: `too_late: ${held.reason}`,
-    });
-  }
-  const skipped = records.length;
+  const records: LedgerRecord[] = planRecords(plan, at, run);
+  const skipped = records.filter((r) => r.kind === "skipped").length;
 
   const sent: PlannedSend[] = [];
   for (let start = 0; start < plan.sends.length; start += BATCH_SIZE) {

@@ -159,6 +159,28 @@ describe("evaluate", () => {
     expect(p.held.map((h) => [h.status, h.reason])).toEqual([["suppressed", "complained: no service email"]]);
   });
 
+  it("lists a suppression the events show and the ledger does not record yet, and not once it is recorded", async () => {
+    const events = [
+      { user_id: "ann", event: "unsubscribed", ts: "2026-11-20T02:30:00Z" },
+      { user_id: "ann", event: "email.bounced", ts: "2026-11-20T02:20:00Z", properties: { bounce_type: "Transient" } },
+    ];
+    const fresh = await plan(withCampaigns(campaign()), { events }, "2026-11-20T09:00:00Z");
+    expect(fresh.suppressions).toEqual([{ userId: "ann", reason: "unsubscribed", since: "2026-11-20T02:30:00.000Z" }]);
+    const ledger = [{ kind: "suppressed", at: "2026-11-20T03:00:00Z", run: "r", user_id: "ann", reason: "unsubscribed", since: "2026-11-20T02:30:00.000Z" }];
+    expect((await plan(withCampaigns(campaign()), { events, ledger }, "2026-11-20T09:00:00Z")).suppressions).toEqual([]);
+  });
+
+  it("keeps a suppression the ledger recorded after the snapshot dropped its event, from the moment it was recorded", async () => {
+    // A rolling export no longer holds Ann's unsubscribe; the ledger does.
+    const ledger = [{ kind: "suppressed", at: "2026-11-20T09:30:00Z", run: "r", user_id: "ann", reason: "unsubscribed", since: "2026-08-01T10:00:00.000Z" }];
+    const p = await plan(withCampaigns(campaign()), { ledger }, "2026-11-20T10:00:00Z");
+    expect(p.held.map((h) => [h.status, h.reason])).toEqual([["suppressed", "unsubscribed: no marketing email"]]);
+    expect(p.suppressions).toEqual([]);
+    // As of an instant before the record was written (a backtest, a reproduced run), it does not hold yet.
+    const before = await plan(withCampaigns(campaign()), { ledger }, "2026-11-20T09:00:00Z");
+    expect(before.sends.map((s) => s.userId)).toEqual(["ann"]);
+  });
+
   it("holds users without an email address", async () => {
     const p = await plan(withCampaigns(campaign()), { users: [{ ...ANN, email: "" }] }, "2026-11-20T09:00:00Z");
     expect(p.held.map((h) => h.status)).toEqual(["no_email"]);

@@ -60,10 +60,12 @@ describe("nurture run --transport outbox (the default without RESEND_API_KEY)", 
   });
 
   it("sends nothing new when run again", async () => {
-    await run();
+    const first = await run();
+    expect(first.out).toContain("recorded 1 new suppression(s) in the ledger");
     const again = await run();
     expect(again.code).toBe(0);
     expect(again.out).toMatch(/sent 0,/);
+    expect(again.out).not.toContain("suppression(s)");
     expect(world.files("outbox").filter((f) => f.endsWith(".eml"))).toHaveLength(2);
   });
 
@@ -72,6 +74,7 @@ describe("nurture run --transport outbox (the default without RESEND_API_KEY)", 
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/dry run: nothing sent, nothing written/);
     expect(r.out).toMatch(/would send 2, deferred 0, suppressed 1, skipped 0/);
+    expect(r.out).toContain("would record 1 new suppression(s)");
     expect(fs.readdirSync(world.dir).sort()).toEqual(["snapshots"]);
     const json = JSON.parse((await run("--dry-run", "--json")).out);
     expect(json.wouldSend.map((w: { userId: string }) => w.userId).sort()).toEqual(["ann", "bob"]);

@@ -56,6 +56,8 @@ export function printSummary(report: SendReport, summary: SendSummary, out: (lin
   out(`${counts(summary, dry)}${replayed}`);
   const other = Object.entries(summary.held).filter(([s]) => !["capped", "outside_window", "suppressed", "too_late"].includes(s));
   if (other.length > 0) out(`also held: ${other.map(([s, n]) => `${s} ${n}`).join(", ")}`);
+  const found = report.plan.suppressions.length;
+  if (found > 0) out(`${dry ? "would record" : "recorded"} ${found} new suppression(s) in the ledger (unsubscribed, complained or hard-bounced users)`);
   if (summary.byCampaign.length > 0) {
     const width = Math.max(...summary.byCampaign.map((c) => c.campaign.length));
     out("by campaign:");

@@ -9,7 +9,10 @@
  *   day_levels_<ms>                  levels at the start of the local day (minus ms), per
  *                                    lookback of an `engagement_changed` entry
  *   user_tags(user_id, tag, assigned_at)
- *   suppressed(user_id, reason)
+ *   suppressed(user_id, reason, since, recorded)
+ *                                    every suppression as of now, from the events and from
+ *                                    the ledger's `suppressed` records; `recorded` when the
+ *                                    ledger holds it, `since` the earliest event's instant
  *
  * Scores and levels come before tags, because tag rules may start on `score_reached` or
  * `engagement_changed` and test score bands or levels; tags are assigned in `tagOrder`.
@@ -65,10 +68,18 @@ export async function buildDerivedTables(conn: DuckDBConnection, config: Config,
   await conn.run("CREATE OR REPLACE TEMP TABLE user_tags (user_id VARCHAR, tag VARCHAR, assigned_at TIMESTAMPTZ)");
   for (const rule of tagOrder(config)) await conn.run(`INSERT INTO user_tags ${tagRuleSql(rule, ctx)}`);
 
+  // The ledger keeps what the events once showed: a snapshot that later drops an old
+  // unsubscribe (a rolling export) does not lift it.
   await conn.run(`CREATE OR REPLACE TEMP TABLE suppressed AS
-    SELECT DISTINCT user_id, CASE event WHEN 'unsubscribed' THEN 'unsubscribed' WHEN 'email.complained' THEN 'complained' ELSE 'bounced' END AS reason
-    FROM events WHERE ts <= ${now} AND (event IN ('unsubscribed', 'email.complained')
-      OR (event = 'email.bounced' AND lower(coalesce(json_extract_string(properties, '$.bounce_type'), 'permanent')) NOT IN ('transient', 'soft')))`);
+    SELECT user_id, reason, min(since) AS since, bool_or(recorded) AS recorded FROM (
+      SELECT user_id, CASE event WHEN 'unsubscribed' THEN 'unsubscribed' WHEN 'email.complained' THEN 'complained' ELSE 'bounced' END AS reason,
+        ts AS since, false AS recorded
+      FROM events WHERE ts <= ${now} AND (event IN ('unsubscribed', 'email.complained')
+        OR (event = 'email.bounced' AND lower(coalesce(json_extract_string(properties, '$.bounce_type'), 'permanent')) NOT IN ('transient', 'soft')))
+      UNION ALL
+      SELECT user_id, reason, NULL, true FROM ledger
+      WHERE kind = 'suppressed' AND "at" <= ${now} AND reason IN ('unsubscribed', 'complained', 'bounced'))
+    GROUP BY user_id, reason`);
 }
 
 /** email_activity and email_messages as of `now`: again after email events were added. */

@@ -19,7 +19,7 @@ import { applyCaps, type CapCandidate } from "./_caps.ts";
 import { occurrenceTableSql } from "./_occurrences.ts";
 import { buildStepTables, hasOrphanKeys, stepSql } from "./_steps-sql.ts";
 import { chooseVariant } from "./key.ts";
-import type { HeldBack, HeldStatus, Plan, PlannedSend, SendIdentity } from "./types.ts";
+import type { HeldBack, HeldStatus, NewSuppression, Plan, PlannedSend, SendIdentity } from "./types.ts";
 
 /** Computes the plan as of `now`. Reads only; writes nothing but temporary tables. */
 export async function evaluate(config: Config, snapshot: Snapshot, now: Date): Promise<Plan> {
@@ -50,8 +50,16 @@ export async function evaluate(config: Config, snapshot: Snapshot, now: Date): P
     badRows: await snapshot.badRows(),
     users: await count("users"),
     events: await count("events"),
+    suppressions: await newSuppressions(conn),
     warnings: [],
   };
+}
+
+/** The suppressions of the derived `suppressed` table that the ledger does not hold yet. */
+async function newSuppressions(conn: DuckDBConnection): Promise<NewSuppression[]> {
+  const reader = await conn.runAndReadAll(`SELECT user_id, reason, strftime(timezone('UTC', since), '%Y-%m-%dT%H:%M:%S.%g') || 'Z' AS since
+    FROM suppressed WHERE NOT recorded ORDER BY user_id, reason`);
+  return reader.getRowObjects().map((r) => ({ userId: String(r.user_id), reason: String(r.reason) as NewSuppression["reason"], since: String(r.since) }));
 }
 
 interface CandidateRow {

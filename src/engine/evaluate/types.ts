@@ -1,4 +1,5 @@
 import type { MessageType } from "../config/types.ts";
+import type { SuppressionReason } from "../ledger/types.ts";
 
 /** Identifies one (user, campaign, step, occurrence): the unit that is sent at most once. */
 export interface SendIdentity {
@@ -54,6 +55,19 @@ export interface Plan {
   badRows: BadRowCount[];
   users: number;
   events: number;
+  /**
+   * Users the events show suppressed that the ledger does not yet record: a run records
+   * them (`suppressed` records), so the suppression outlives the events.
+   */
+  suppressions: NewSuppression[];
   /** What this evaluation could not judge (e.g. a feature not built yet), in plain words. */
   warnings: string[];
+}
+
+/** A suppression the events show and the ledger does not yet hold. */
+export interface NewSuppression {
+  userId: string;
+  reason: SuppressionReason;
+  /** ISO instant of the earliest event that suppressed the user for this reason. */
+  since: string;
 }

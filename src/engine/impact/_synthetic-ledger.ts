@@ -1,11 +1,12 @@
 /**
  * Writes a backtest run's outcome into the in-memory `ledger` table as a real run would
- * record it (an `intent` and a `sent` per send, a `skipped` per row that came too late,
- * with the columns that table keeps), so later runs of the replay see it through the same
+ * record it (an `intent` and a `sent` per send, and `planRecords`: a `skipped` per row that
+ * came too late, a `suppressed` per newly suppressed user; with the columns that table keeps), so later runs of the replay see it through the same
  * ledger the evaluator reads.
  * Nothing touches the ledger files on disk.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { planRecords } from "../ledger/plan-records.ts";
 import { LEDGER_TABLE_COLUMNS } from "../ledger/table.ts";
 import type { Plan } from "../evaluate/types.ts";
 
@@ -21,9 +22,9 @@ export async function recordSyntheticRun(conn: DuckDBConnection, plan: Plan, at:
     rows.push({ kind: "intent", ...identity, type: s.type, ...(s.variant ? { variant: s.variant } : {}) });
     rows.push({ kind: "sent", at: iso, key: s.key });
   }
-  for (const h of plan.held) {
-    if (h.status !== "too_late") continue;
-    rows.push({ kind: "skipped", at: iso, key: h.key, user_id: h.userId, campaign: h.campaign, step: h.step, occurrence: h.occurrence, reason: `too_late: ${h.reason}` });
+  for (const r of planRecords(plan, iso, "backtest")) {
+    if (r.kind === "skipped") rows.push({ kind: r.kind, at: r.at, key: r.key, user_id: r.user_id, campaign: r.campaign, step: r.step, occurrence: r.occurrence, reason: r.reason });
+    else rows.push({ kind: r.kind, at: r.at, user_id: r.user_id, reason: r.reason });
   }
   if (rows.length === 0) return 0;
 

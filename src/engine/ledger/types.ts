@@ -7,7 +7,7 @@
  * `intent` with no outcome means a run died mid-send: the next run re-sends it with the
  * same key (and, for a batch, the same idempotency key and payload).
  */
-export type LedgerRecord = IntentRecord | BatchRecord | SentRecord | FailedRecord | SkippedRecord;
+export type LedgerRecord = IntentRecord | BatchRecord | SentRecord | FailedRecord | SkippedRecord | SuppressedRecord;
 
 interface Base {
   /** ISO-8601 UTC instant the record was written. */
@@ -74,3 +74,18 @@ export interface SkippedRecord extends Base {
   due: string;
   reason: string;
 }
+
+/**
+ * A user the run found suppressed (an `unsubscribed`, `email.complained` or hard
+ * `email.bounced` event) and that the ledger did not yet record. Once recorded the
+ * suppression holds for ever, even when a later snapshot no longer holds the event.
+ */
+export interface SuppressedRecord extends Base {
+  kind: "suppressed";
+  user_id: string;
+  reason: SuppressionReason;
+  /** ISO instant of the earliest event that suppressed the user for this reason. */
+  since: string;
+}
+
+export type SuppressionReason = "unsubscribed" | "complained" | "bounced";

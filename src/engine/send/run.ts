@@ -13,6 +13,7 @@ import { openSnapshot, type Snapshot } from "../data/snapshot.ts";
 import { NurtureError } from "../errors.ts";
 import { evaluate } from "../evaluate/evaluate.ts";
 import type { PlannedSend } from "../evaluate/types.ts";
+import { planRecords } from "../ledger/plan-records.ts";
 import { openBatches, readLedger } from "../ledger/reader.ts";
 import type { LedgerRecord } from "../ledger/types.ts";
 import { openLedgerWriter } from "../ledger/writer.ts";
@@ -99,10 +100,8 @@ export async function runSends(options: SendRunOptions): Promise<SendReport> {
       const plan = await evaluate(config, snapshot, now);
 
       const skipped = plan.held.filter((h) => h.status === "too_late" && !replayKeys.has(h.key));
-      ledger?.append(skipped.map((h): LedgerRecord => ({
-        kind: "skipped", at: clock().toISOString(), run, key: h.key, user_id: h.userId, campaign: h.campaign, step: h.step,
-        occurrence: h.occurrence, due: h.dueAt, reason: `too_late: ${h.reason}`,
-      })));
+      const recorded = planRecords(plan, clock().toISOString(), run, replayKeys);
+      ledger?.append(recorded);
 
       // Belt and braces: the plan already holds suppressed users back; never let a marketing email through to one.
       const suppressed = new Set(plan.held.filter((h) => h.status === "suppressed").map((h) => h.userId));
@@ -119,7 +118,7 @@ export async function runSends(options: SendRunOptions): Promise<SendReport> {
       return {
         run, transport: transport?.name ?? "dry-run", plan, outcomes, refused, skipped, replayedBatches, warnings,
         ...(ctx?.stopped ? { stopped: ctx.stopped } : {}),
-        ...(ledger && outcomes.length + skipped.length > 0 ? { ledgerFile: ledger.file } : {}),
+        ...(ledger && outcomes.length + recorded.length > 0 ? { ledgerFile: ledger.file } : {}),
       };
     } finally {
       snapshot.close();

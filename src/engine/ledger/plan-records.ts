@@ -1,0 +1,31 @@
+/**
+ * The records a run writes for a plan besides its sends, shared by the sender, the demo's
+ * simulated transport and the backtest so that all three record alike:
+ *
+ *   skipped      a row held as too late: it can never be sent, and once recorded it
+ *                leaves later plans
+ *   suppressed   a user the plan found newly suppressed: once recorded the suppression
+ *                outlives the event (a snapshot that later drops it does not lift it)
+ */
+import type { Plan } from "../evaluate/types.ts";
+import type { SkippedRecord, SuppressedRecord } from "./types.ts";
+
+/**
+ * The `skipped` and `suppressed` records of `plan`, stamped `at` by run `run`; rows whose
+ * key is in `except` (keys a replay already settled) are left out.
+ *
+ * @example
+ * ledger.append(planRecords(plan, new Date().toISOString(), "r1"));
+ */
+export function planRecords(plan: Plan, at: string, run: string, except: ReadonlySet<string> = new Set()): (SkippedRecord | SuppressedRecord)[] {
+  const out: (SkippedRecord | SuppressedRecord)[] = [];
+  for (const h of plan.held) {
+    if (h.status !== "too_late" || except.has(h.key)) continue;
+    out.push({
+      kind: "skipped", at, run, key: h.key, user_id: h.userId, campaign: h.campaign, step: h.step,
+      occurrence: h.occurrence, due: h.dueAt, reason: `too_late: ${h.reason}`,
+    });
+  }
+  for (const s of plan.suppressions) out.push({ kind: "suppressed", at, run, user_id: s.userId, reason: s.reason, since: s.since });
+  return out;
+}
