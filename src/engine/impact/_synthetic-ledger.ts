@@ -1,8 +1,9 @@
 /**
  * Writes a backtest run's outcome into the in-memory `ledger` table as a real run would
- * record it (an `intent` and a `sent` per send, and `planRecords`: a `skipped` per row that
- * came too late, a `suppressed` per newly suppressed user; with the columns that table keeps), so later runs of the replay see it through the same
- * ledger the evaluator reads.
+ * record it (an `intent` and a `sent` per send, and `planRecords`: a `skipped` per row
+ * that came too late, a `suppressed` per newly suppressed user; with the columns that
+ * table keeps), so later runs of the replay see it through the same ledger the evaluator
+ * reads.
  * Nothing touches the ledger files on disk.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
