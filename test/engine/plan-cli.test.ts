@@ -12,9 +12,10 @@ beforeAll(() => {
   const users = [
     { user_id: "u1", email: "secret-ann@example.com", first_name: "Annabel", created_at: "2026-11-20T02:00:00Z", plan: "trial" },
     { user_id: "", email: "x@example.com", created_at: "2026-11-20T02:00:00Z" },
+    { user_id: "u2", email: "u2@example.com", created_at: "2026-11-20T02:00:00Z", plan: "trial" },
   ];
   fs.writeFileSync(path.join(data, "snapshots/users/u.ndjson"), users.map((u) => JSON.stringify(u)).join("\n"));
-  fs.writeFileSync(path.join(data, "snapshots/events/e.ndjson"), "");
+  fs.writeFileSync(path.join(data, "snapshots/events/e.ndjson"), JSON.stringify({ user_id: "u2", event: "email.complained", ts: "2026-11-20T03:00:00Z" }));
 });
 afterAll(() => fs.rmSync(data, { recursive: true, force: true }));
 
@@ -22,7 +23,8 @@ describe("nurture plan", () => {
   it("lists the due sends with reasons, reports set-aside rows, and shows no personal data", async () => {
     const r = await nurture("plan", "--config", "test/fixtures/config/valid", "--data", data, "--now", "2026-11-20T09:00:00Z");
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/due: 1;/);
+    expect(r.out).toMatch(/due: 1; held back: suppressed 1/);
+    expect(r.out).toContain("newly suppressed: 1 user(s), recorded in the ledger by the next run");
     expect(r.out).toMatch(/send {2}u1 {2}welcome\/\S+ {2}\w+ {2}sequence "welcome" step "\S+" is due/);
     expect(r.err).toContain("set aside: 1 users row(s): missing user_id");
     expect(r.out + r.err).not.toMatch(/secret-ann|Annabel/);
@@ -33,6 +35,7 @@ describe("nurture plan", () => {
     const plan = JSON.parse(r.out);
     expect(plan.now).toBe("2026-11-20T09:00:00.000Z");
     expect(plan.sends).toHaveLength(1);
+    expect(plan.suppressions).toEqual([{ userId: "u2", reason: "complained", since: "2026-11-20T03:00:00.000Z" }]);
     expect(plan.badRows).toEqual([{ table: "users", reason: "missing user_id", count: 1 }]);
   });
 
