@@ -2,28 +2,12 @@
 // deferral across runs, a campaign's own lateness, and when a goal event counts.
 import fs from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BranchOn, Campaign, Config, Step } from "../../src/engine/config/types.ts";
+import type { BranchOn, Campaign, Config } from "../../src/engine/config/types.ts";
 import { evaluate } from "../../src/engine/evaluate/evaluate.ts";
 import { loadConfig, messageKey } from "../../src/engine/index.ts";
 import { brokenCopy } from "../config/_fixture.ts";
+import { campaign, D, step, withCampaigns } from "./_campaign-fixture.ts";
 import { openData, type Data } from "./_snapshot-files.ts";
-
-const H = 3_600_000;
-const D = 24 * H;
-let base: Config;
-beforeAll(async () => {
-  base = await loadConfig("test/fixtures/config/valid");
-});
-
-const origin = { file: "sequences/t.json", pointer: "" };
-const step = (id: string, extra: Partial<Step> = {}): Step => ({ id, template: "welcome-1", waitMs: 0, origin, ...extra });
-function campaign(extra: Partial<Campaign> = {}): Campaign {
-  return {
-    id: "welcome", kind: "sequence", name: "Welcome", entry: { on: "signup" }, steps: [step("hello")],
-    reentry: { policy: "never" }, priority: 0, latenessMs: D, origin, ...extra,
-  };
-}
-const withCampaigns = (...campaigns: Campaign[]): Config => ({ ...base, campaigns: new Map(campaigns.map((c) => [c.id, c])) });
 
 // Every user signs up at 02:00 UTC (03:00 Berlin): a first step is due at 08:00 UTC, when the window opens.
 const SIGNUP = "2026-11-20T02:00:00.000Z";
@@ -60,6 +44,12 @@ describe("branches on the previous email", () => {
     ledger: ids.flatMap((id) => sent(id, "welcome", "hello", "2026-11-20T08:00:00Z")),
   });
   const goal = { goal: { event: "subscription.purchased", attributionMs: 7 * D } };
+  // Ann opened the email and did not click; Bob opened it and clicked.
+  const annOpenedBobClicked = [
+    onHello("ann", "email.opened", "2026-11-20T12:00:00Z"),
+    onHello("bob", "email.opened", "2026-11-20T12:00:00Z"),
+    onHello("bob", "email.clicked", "2026-11-20T12:01:00Z"),
+  ];
 
   it("`opened`: taken by a user who opened the email, not by one who did not", async () => {
     const events = [onHello("ann", "email.opened", "2026-11-20T12:00:00Z")];
@@ -76,21 +66,13 @@ describe("branches on the previous email", () => {
   });
 
   it("`not_clicked`: taken by a user who only opened, not by one who clicked", async () => {
-    const events = [
-      onHello("ann", "email.opened", "2026-11-20T12:00:00Z"),
-      onHello("bob", "email.opened", "2026-11-20T12:00:00Z"),
-      onHello("bob", "email.clicked", "2026-11-20T12:01:00Z"),
-    ];
+    const events = annOpenedBobClicked;
     const p = await plan(branching("not_clicked"), { ...everyone("ann", "bob"), events }, NOW);
     expect(p.sends.map((s) => [s.userId, s.step])).toEqual([["ann", "next"]]);
   });
 
   it("`opened_not_clicked`: taken by a user who opened and did not click, not by one who clicked nor one who never opened", async () => {
-    const events = [
-      onHello("ann", "email.opened", "2026-11-20T12:00:00Z"),
-      onHello("bob", "email.opened", "2026-11-20T12:00:00Z"),
-      onHello("bob", "email.clicked", "2026-11-20T12:01:00Z"),
-    ];
+    const events = annOpenedBobClicked;
     const p = await plan(branching("opened_not_clicked"), { ...everyone("ann", "bob", "cat"), events }, NOW);
     expect(p.sends.map((s) => [s.userId, s.step])).toEqual([["ann", "next"]]);
   });

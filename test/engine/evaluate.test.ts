@@ -1,26 +1,10 @@
-import { beforeAll, describe, expect, it } from "vitest";
-import type { Campaign, Config, Step, TagRule } from "../../src/engine/config/types.ts";
+import { describe, expect, it } from "vitest";
+import type { Campaign, Config, TagRule } from "../../src/engine/config/types.ts";
 import { evaluate } from "../../src/engine/evaluate/evaluate.ts";
 import { explain } from "../../src/engine/explain/explain.ts";
-import { loadConfig, messageKey } from "../../src/engine/index.ts";
+import { messageKey } from "../../src/engine/index.ts";
+import { campaign, D, fixtureConfig, origin, step, withCampaigns } from "./_campaign-fixture.ts";
 import { openData, type Data } from "./_snapshot-files.ts";
-
-const H = 3_600_000;
-const D = 24 * H;
-let base: Config;
-beforeAll(async () => {
-  base = await loadConfig("test/fixtures/config/valid");
-});
-
-const origin = { file: "sequences/t.json", pointer: "" };
-const step = (id: string, extra: Partial<Step> = {}): Step => ({ id, template: "welcome-1", waitMs: 0, origin, ...extra });
-function campaign(extra: Partial<Campaign> = {}): Campaign {
-  return {
-    id: "welcome", kind: "sequence", name: "Welcome", entry: { on: "signup" }, steps: [step("hello")],
-    reentry: { policy: "never" }, priority: 0, latenessMs: D, origin, ...extra,
-  };
-}
-const withCampaigns = (...campaigns: Campaign[]): Config => ({ ...base, campaigns: new Map(campaigns.map((c) => [c.id, c])) });
 
 const ANN = { user_id: "ann", email: "ann@example.com", first_name: "Ann", created_at: "2026-11-20T02:00:00Z", timezone: "Europe/Berlin" };
 
@@ -320,8 +304,8 @@ describe("evaluate", () => {
     const b = await openData({ users, ledger, events: shuffled });
     // Parquet is read where it lies, not copied (data/snapshot.ts): the same rows set aside, the same plan.
     const c = await openData({ users, ledger, events: shuffled, eventsFormat: "parquet" });
-    const [inOrder, repeated] = [await evaluate(base, a, new Date(now)), await evaluate(base, b, new Date(now))];
-    expect(await evaluate(base, c, new Date(now))).toEqual(repeated);
+    const [inOrder, repeated] = [await evaluate(fixtureConfig(), a, new Date(now)), await evaluate(fixtureConfig(), b, new Date(now))];
+    expect(await evaluate(fixtureConfig(), c, new Date(now))).toEqual(repeated);
     expect(inOrder.sends.map((x) => [x.userId, x.campaign, x.step])).toEqual([["ann", "welcome", "first-project"]]);
     // Cat bought before her welcome email was due, and it is now past its allowance.
     expect(inOrder.held.map((x) => [x.userId, x.campaign, x.step, x.status])).toEqual([["cat", "welcome", "welcome", "too_late"]]);
@@ -330,8 +314,8 @@ describe("evaluate", () => {
     expect(repeated.events).toBe(events.length);
     expect(repeated.badRows).toEqual([{ table: "events", reason: "duplicate event_id (counted once)", count: events.length }]);
     for (const user of ["ann", "bob", "cat"]) {
-      expect(await explain(base, b, user, new Date(now)), user).toEqual(await explain(base, a, user, new Date(now)));
-      expect(await explain(base, c, user, new Date(now)), user).toEqual(await explain(base, a, user, new Date(now)));
+      expect(await explain(fixtureConfig(), b, user, new Date(now)), user).toEqual(await explain(fixtureConfig(), a, user, new Date(now)));
+      expect(await explain(fixtureConfig(), c, user, new Date(now)), user).toEqual(await explain(fixtureConfig(), a, user, new Date(now)));
     }
   });
 
