@@ -7,7 +7,7 @@
  *   suppressed   a user the plan found newly suppressed: once recorded the suppression
  *                outlives the event (a snapshot that later drops it does not lift it)
  */
-import type { Plan } from "../evaluate/types.ts";
+import type { HeldBack, Plan } from "../evaluate/types.ts";
 import type { SkippedRecord, SuppressedRecord } from "./types.ts";
 
 /**
@@ -19,8 +19,7 @@ import type { SkippedRecord, SuppressedRecord } from "./types.ts";
  */
 export function planRecords(plan: Plan, at: string, run: string, except: ReadonlySet<string> = new Set()): (SkippedRecord | SuppressedRecord)[] {
   const out: (SkippedRecord | SuppressedRecord)[] = [];
-  for (const h of plan.held) {
-    if (h.status !== "too_late" || except.has(h.key)) continue;
+  for (const h of tooLate(plan, except)) {
     out.push({
       kind: "skipped", at, run, key: h.key, user_id: h.userId, campaign: h.campaign, step: h.step,
       occurrence: h.occurrence, due: h.dueAt, reason: `too_late: ${h.reason}`,
@@ -29,3 +28,7 @@ export function planRecords(plan: Plan, at: string, run: string, except: Readonl
   for (const s of plan.suppressions) out.push({ kind: "suppressed", at, run, user_id: s.userId, reason: s.reason, since: s.since });
   return out;
 }
+
+/** The plan's rows held as too late, but for those whose key is in `except`: what a run records as skipped. */
+export const tooLate = (plan: Plan, except: ReadonlySet<string> = new Set()): HeldBack[] =>
+  plan.held.filter((h) => h.status === "too_late" && !except.has(h.key));

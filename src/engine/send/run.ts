@@ -13,7 +13,7 @@ import { openSnapshot, type Snapshot } from "../data/snapshot.ts";
 import { NurtureError } from "../errors.ts";
 import { evaluate } from "../evaluate/evaluate.ts";
 import type { PlannedSend } from "../evaluate/types.ts";
-import { planRecords } from "../ledger/plan-records.ts";
+import { planRecords, tooLate } from "../ledger/plan-records.ts";
 import { openBatches, readLedger } from "../ledger/reader.ts";
 import type { LedgerRecord } from "../ledger/types.ts";
 import { openLedgerWriter } from "../ledger/writer.ts";
@@ -99,7 +99,7 @@ export async function runSends(options: SendRunOptions): Promise<SendReport> {
       }
       const plan = await evaluate(config, snapshot, now);
 
-      const skipped = plan.held.filter((h) => h.status === "too_late" && !replayKeys.has(h.key));
+      const skipped = tooLate(plan, replayKeys);
       const recorded = planRecords(plan, clock().toISOString(), run, replayKeys);
       ledger?.append(recorded);
 
