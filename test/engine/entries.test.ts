@@ -113,4 +113,13 @@ describe("tagRuleSql", () => {
     const reader = await conn.runAndReadAll(`SELECT * FROM (${tagRuleSql(gated, ctx())})`);
     expect(reader.getRowObjects()).toEqual([]);
   });
+
+  it("assigns a tag from a condition entry anew at the start of each local day the condition holds", async () => {
+    const daily = rule({ entry: { on: "condition", condition: { kind: "attribute", attribute: "plan", op: "eq", value: "pro" } } });
+    const at = async (now: Date): Promise<unknown[]> => (await conn.runAndReadAll(`SELECT user_id,
+      strftime(timezone('UTC', assigned_at), '%Y-%m-%dT%H:%MZ') AS at FROM (${tagRuleSql(daily, ctx(now))})`)).getRowObjects();
+    // bob is in Tokyo (+09:00): his local day begins at 15:00Z the day before.
+    expect(await at(NOW)).toEqual([{ user_id: "bob", at: "2026-11-19T15:00Z" }]);
+    expect(await at(new Date(NOW.getTime() + DAY))).toEqual([{ user_id: "bob", at: "2026-11-20T15:00Z" }]);
+  });
 });
