@@ -258,3 +258,15 @@ describe("a goal counts from the moment the occurrence began", () => {
     expect(p.held.map((h) => [h.occurrence, h.status])).toEqual([["2026-11-20T08:10:00.000Z", "goal_reached"]]);
   });
 });
+
+describe("one occurrence, one key", () => {
+  it("two events at one instant (one written with an offset) are one occurrence under `always`, so the key is planned once", async () => {
+    const trigger = withCampaigns(campaign({ kind: "trigger", entry: { on: "event", event: "task.assigned" }, reentry: { policy: "always" } }));
+    const events = [
+      { user_id: "ann", event: "task.assigned", ts: "2026-11-20T08:10:00Z" },
+      { user_id: "ann", event: "task.assigned", ts: "2026-11-20T09:10:00+01:00" },
+    ];
+    const p = await plan(trigger, { events }, "2026-11-20T09:00:00Z");
+    expect(p.sends.map((s) => [s.userId, s.occurrence])).toEqual([["ann", "2026-11-20T08:10:00.000Z"]]);
+  });
+});

@@ -32,10 +32,12 @@ export function occurrencesSql(campaign: Campaign, ctx: EntryContext): string {
   const audience = campaign.audience ? ` WHERE user_id IN (SELECT u.user_id FROM users u WHERE ${compileCondition(campaign.audience, ctx)})` : "";
   const entered = `SELECT user_id, occurred_at, occurrence FROM (${entrySql(campaign.entry, ctx)})`;
   const r = campaign.reentry;
-  if (r.policy === "always" && !ONLY_NOW.has(campaign.entry.on)) return `SELECT * FROM (${entered})${audience}`;
-  // One row per occurrence: the entry may give an occurrence twice (two events at one instant).
-  const all = `SELECT user_id, min(occurred_at) AS occurred_at, occurrence FROM (${entered} UNION ALL ${recordedSql(campaign, ctx)})${audience}
+  // One row per occurrence: the entry may give an occurrence twice (two events at one
+  // instant, or one instant written with two offsets), and both would carry one key.
+  const once = (rows: string): string => `SELECT user_id, min(occurred_at) AS occurred_at, occurrence FROM (${rows})${audience}
     GROUP BY user_id, occurrence`;
+  if (r.policy === "always" && !ONLY_NOW.has(campaign.entry.on)) return once(entered);
+  const all = once(`${entered} UNION ALL ${recordedSql(campaign, ctx)}`);
   if (r.policy === "always") return all;
   const order = "PARTITION BY user_id ORDER BY occurred_at, occurrence";
   if (r.policy === "never") return `SELECT * FROM (${all}) QUALIFY row_number() OVER (${order}) = 1`;

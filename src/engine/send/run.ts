@@ -105,7 +105,11 @@ export async function runSends(options: SendRunOptions): Promise<SendReport> {
 
       // Belt and braces: the plan already holds suppressed users back; never let a marketing email through to one.
       const suppressed = new Set(plan.held.filter((h) => h.status === "suppressed").map((h) => h.userId));
-      const fresh = plan.sends.filter((s) => !replayKeys.has(s.key));
+      // And never one key twice in a run, whatever the plan lists: the second would be a second delivery.
+      const owed = plan.sends.filter((s) => !replayKeys.has(s.key));
+      const seen = new Set<string>();
+      const fresh = owed.filter((s) => !seen.has(s.key) && Boolean(seen.add(s.key)));
+      if (fresh.length < owed.length) warnings.push(`the plan listed ${owed.length - fresh.length} key(s) twice; each is sent once`);
       const blocked = (s: PlannedSend): boolean => isMarketing(s.type) && suppressed.has(s.userId);
       const refused = fresh.filter(blocked);
       if (refused.length > 0) warnings.push(`refused ${refused.length} marketing email(s) to users the plan also holds as suppressed`);
