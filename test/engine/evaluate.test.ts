@@ -27,6 +27,23 @@ describe("evaluate", () => {
     // The fixture's default zone is Europe/Berlin: the same moment as for a Berlin user.
     const p = await plan(withCampaigns(campaign()), { users: [{ ...ANN, timezone: "Mars/Olympus_Mons" }] }, "2026-11-20T08:30:00Z");
     expect(p.sends.map((s) => [s.userId, s.dueAt])).toEqual([["ann", "2026-11-20T08:00:00.000Z"]]);
+    expect(p.warnings).toEqual([expect.stringMatching(/^1 user\(s\) have a time zone that is not an IANA name: "Mars\/Olympus_Mons" \(1\); they are planned in the settings' zone Europe\/Berlin/)]);
+  });
+
+  it("reads a zone written in another case as that zone, as the renderer does, and warns of nothing", async () => {
+    // 09:00 in New York is 14:00 UTC; Berlin's window (the fallback) opened at 08:00 UTC.
+    const users = [{ ...ANN, timezone: "america/new_york" }, { ...ANN, user_id: "bob", timezone: " America/New_York " }];
+    const p = await plan(withCampaigns(campaign()), { users }, "2026-11-20T14:00:00Z");
+    expect(p.sends.map((s) => [s.userId, s.dueAt]).sort()).toEqual([["ann", "2026-11-20T14:00:00.000Z"], ["bob", "2026-11-20T14:00:00.000Z"]]);
+    expect(p.held).toEqual([]);
+    expect(p.warnings).toEqual([]);
+  });
+
+  it("runs with the settings' zone written in another case", async () => {
+    const config = withCampaigns(campaign());
+    const lower = { ...config, settings: { ...config.settings, timezone: "europe/berlin" } };
+    const p = await plan(lower, { users: [{ ...ANN, timezone: null }] }, "2026-11-20T08:30:00Z");
+    expect(p.sends.map((s) => s.dueAt)).toEqual(["2026-11-20T08:00:00.000Z"]);
   });
 
   it("opens the send window in the user's own zone", async () => {

@@ -51,8 +51,18 @@ export async function evaluate(config: Config, snapshot: Snapshot, now: Date): P
     users: await count("users"),
     events: await count("events"),
     suppressions: await newSuppressions(conn),
-    warnings: [],
+    warnings: zoneWarnings(ctx),
   };
+}
+
+/** Users whose time zone no zone database knows: they are planned in the settings' zone, which they should know. */
+function zoneWarnings(ctx: EntryContext): string[] {
+  const unknown = ctx.zones?.unknown ?? [];
+  if (unknown.length === 0) return [];
+  const users = unknown.reduce((n, z) => n + z.users, 0);
+  const shown = [...unknown].sort((a, b) => b.users - a.users || a.zone.localeCompare(b.zone)).slice(0, 5);
+  const list = shown.map((z) => `${JSON.stringify(z.zone)} (${z.users})`).join(", ") + (unknown.length > shown.length ? `, and ${unknown.length - shown.length} more` : "");
+  return [`${users} user(s) have a time zone that is not an IANA name: ${list}; they are planned in the settings' zone ${ctx.timezone}. Correct the users' timezone column (e.g. America/New_York)`];
 }
 
 /** The suppressions of the derived `suppressed` table that the ledger does not hold yet. */

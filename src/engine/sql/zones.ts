@@ -9,19 +9,37 @@
  * (local date, start of the local day, minute of the day) are computed once, not per row.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { NurtureError } from "../errors.ts";
 import { sqlInstant, sqlString } from "./literals.ts";
 
 export interface Zones {
-  /** Zones that occur in the users table and that DuckDB knows, plus the fallback. */
+  /** Zones that occur in the users table and that DuckDB knows, plus the fallback: the zone database's spelling. */
   known: readonly string[];
   /** The settings' default zone: for users without a zone or with an unknown one. */
   fallback: string;
   /** `now` in each known zone. */
-  now: ReadonlyMap<string, { date: string; dayStart: string; minute: number }>;
+  now: ReadonlyMap<string, ZoneFacts>;
+  /**
+   * Every spelling of a known zone in the users table, and each known zone's own name,
+   * mapped to the zone: exports often write `america/new_york`, which the renderer's
+   * `Intl` accepts too, so the evaluator must not treat it as unknown.
+   */
+  spellings: ReadonlyMap<string, string>;
+  /** Zones in the users table that no zone database knows, with how many users have each. */
+  unknown: readonly { zone: string; users: number }[];
+}
+
+export interface ZoneFacts {
+  date: string;
+  dayStart: string;
+  minute: number;
 }
 
 /**
- * Reads the users' distinct zones and the local facts of `now` in each.
+ * Reads the users' distinct zones and the local facts of `now` in each. A zone is matched
+ * to DuckDB's zone database by name, ignoring case and surrounding blanks. The fallback
+ * must be known (settings validation checks it with the runtime's zone database, which
+ * may differ): if DuckDB does not know it, this throws an error naming settings.json.
  *
  * @example
  * const zones = await loadZones(conn, "Europe/Berlin", new Date());
@@ -29,17 +47,46 @@ export interface Zones {
  */
 export async function loadZones(conn: DuckDBConnection, fallback: string, now: Date): Promise<Zones> {
   const at = sqlInstant(now);
-  const reader = await conn.runAndReadAll(`SELECT z.name AS zone, strftime(timezone(z.name, ${at}), '%Y-%m-%d') AS date,
-      strftime(timezone('UTC', timezone(z.name, date_trunc('day', timezone(z.name, ${at})))), '%Y-%m-%dT%H:%M:%S') || 'Z' AS day_start,
-      hour(timezone(z.name, ${at})) * 60 + minute(timezone(z.name, ${at})) AS minute
-    FROM pg_timezone_names() z
-    WHERE z.name = ${sqlString(fallback)} OR z.name IN (SELECT DISTINCT timezone FROM users WHERE timezone IS NOT NULL)
-    ORDER BY z.name`);
-  const facts = new Map<string, { date: string; dayStart: string; minute: number }>();
+  const reader = await conn.runAndReadAll(`WITH spelt AS (
+      SELECT timezone AS spelling, count(*) AS users FROM users WHERE nullif(trim(timezone), '') IS NOT NULL GROUP BY timezone
+      UNION ALL SELECT ${sqlString(fallback)}, 0),
+    named AS (SELECT s.spelling, s.users, min(z.name) AS zone FROM spelt s LEFT JOIN pg_timezone_names() z ON lower(z.name) = lower(trim(s.spelling))
+      GROUP BY s.spelling, s.users)
+    SELECT spelling, users, zone, strftime(timezone(zone, ${at}), '%Y-%m-%d') AS date,
+      strftime(timezone('UTC', timezone(zone, date_trunc('day', timezone(zone, ${at})))), '%Y-%m-%dT%H:%M:%S') || 'Z' AS day_start,
+      hour(timezone(zone, ${at})) * 60 + minute(timezone(zone, ${at})) AS minute
+    FROM named ORDER BY spelling, users`);
+  const facts = new Map<string, ZoneFacts>();
+  const spellings = new Map<string, string>();
+  const unknown: { zone: string; users: number }[] = [];
+  let fallbackZone: string | undefined;
   for (const r of reader.getRowObjects()) {
-    facts.set(String(r.zone), { date: String(r.date), dayStart: String(r.day_start), minute: Number(r.minute) });
+    const spelling = String(r.spelling);
+    const users = Number(r.users);
+    if (r.zone === null) {
+      if (users > 0) unknown.push({ zone: spelling, users });
+      continue;
+    }
+    const zone = String(r.zone);
+    if (users === 0 && spelling === fallback) fallbackZone = zone;
+    spellings.set(spelling, zone).set(zone, zone);
+    facts.set(zone, { date: String(r.date), dayStart: String(r.day_start), minute: Number(r.minute) });
   }
-  return { known: [...facts.keys()], fallback, now: facts };
+  if (!fallbackZone) {
+    throw new NurtureError("bad-timezone", `the settings' time zone "${fallback}" is not in DuckDB's zone database`, {
+      problems: [{
+        code: "bad-timezone", severity: "error", file: "settings.json", pointer: "/timezone",
+        message: `"${fallback}" is not a time zone DuckDB knows`,
+        hint: "write a zone name like Europe/Berlin, America/New_York or UTC (the list: SELECT name FROM pg_timezone_names())",
+      }],
+    });
+  }
+  return { known: [...facts.keys()].sort(), fallback: fallbackZone, now: facts, spellings, unknown };
+}
+
+/** `WHEN spelling THEN …` for every spelling of every known zone. */
+function armsSql(zones: Zones, then: (zone: string) => string): string {
+  return [...zones.spellings].map(([spelling, zone]) => `WHEN ${sqlString(spelling)} THEN ${then(zone)}`).join(" ");
 }
 
 /**
@@ -49,15 +96,13 @@ export async function loadZones(conn: DuckDBConnection, fallback: string, now: D
  */
 export function userZoneSql(column: string, zones: Zones | undefined, fallback: string): string {
   if (!zones) return `coalesce(nullif(${column}, ''), ${sqlString(fallback)})`;
-  const arms = zones.known.map((z) => `WHEN ${sqlString(z)} THEN ${sqlString(z)}`).join(" ");
-  return `CASE ${column} ${arms} ELSE ${sqlString(zones.fallback)} END`;
+  return `CASE ${column} ${armsSql(zones, sqlString)} ELSE ${sqlString(zones.fallback)} END`;
 }
 
 /** `timezone(zone, value)` with constant zones: instant → local time, or local time → instant. */
 export function convertSql(zone: string, value: string, zones: Zones | undefined): string {
   if (!zones) return `timezone(${zone}, ${value})`;
-  const arms = zones.known.map((z) => `WHEN ${sqlString(z)} THEN timezone(${sqlString(z)}, ${value})`).join(" ");
-  return `CASE ${zone} ${arms} ELSE timezone(${sqlString(zones.fallback)}, ${value}) END`;
+  return `CASE ${zone} ${armsSql(zones, (z) => `timezone(${sqlString(z)}, ${value})`)} ELSE timezone(${sqlString(zones.fallback)}, ${value}) END`;
 }
 
 /**
@@ -80,8 +125,7 @@ export function attributeInstantSql(value: string, zoneColumn: string, zones: Zo
  * `userZoneSql` would give). One CASE, not one over `userZoneSql`'s: nested, they gave the
  * optimizer several times the work on a small query.
  */
-export function nowFactSql(column: string, zones: Zones, fact: (f: { date: string; dayStart: string; minute: number }) => string): string {
-  const arms = [...zones.now].map(([z, f]) => `WHEN ${sqlString(z)} THEN ${fact(f)}`).join(" ");
+export function nowFactSql(column: string, zones: Zones, fact: (f: ZoneFacts) => string): string {
   const fallback = zones.now.get(zones.fallback);
-  return `CASE ${column} ${arms} ELSE ${fallback ? fact(fallback) : "NULL"} END`;
+  return `CASE ${column} ${armsSql(zones, (z) => fact(zones.now.get(z)!))} ELSE ${fallback ? fact(fallback) : "NULL"} END`;
 }

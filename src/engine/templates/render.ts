@@ -33,10 +33,10 @@ export interface RenderedEmail {
   text: string;
 }
 
-/** The user's own zone if it is a valid IANA name, else the settings default. */
+/** The user's own zone if it is a valid IANA name (in any case, blanks around it ignored, as the evaluator reads it), else the settings default. */
 function zoneOf(user: Record<string, unknown>, settings: Settings): string {
-  const tz = user.timezone;
-  return typeof tz === "string" && isTimeZone(tz) ? tz : settings.timezone;
+  const tz = typeof user.timezone === "string" ? user.timezone.trim() : undefined;
+  return tz && isTimeZone(tz) ? tz : settings.timezone;
 }
 
 /**
