@@ -72,6 +72,16 @@ describe("evaluate", () => {
     expect(p.sends.map((s) => s.dueAt)).toEqual(["2026-11-01T14:00:00.000Z"]);
   });
 
+  it("makes a moment in the hour the clocks turn back due at that moment, not an hour later", async () => {
+    // New York, 2026-11-01: 01:00–02:00 local happens twice. Signed up 05:30 UTC, 01:30 EDT
+    // (the first 01:30); a window open all day leaves the moment as it is.
+    const config = withCampaigns(campaign());
+    const allDay = { ...config, settings: { ...config.settings, sendWindow: { startMinute: 0, endMinute: 24 * 60 } } };
+    const users = [{ ...ANN, timezone: "America/New_York", created_at: "2026-11-01T05:30:00Z" }];
+    const p = await plan(allDay, { users }, "2026-11-01T05:30:00Z");
+    expect(p.sends.map((s) => s.dueAt)).toEqual(["2026-11-01T05:30:00.000Z"]);
+  });
+
   it("waits exactly 24 hours for `1d` across a clock change, not until the same wall time", async () => {
     // The first email went at 09:00 EST (14:00 UTC) on 2026-03-07; a day later is 14:00 UTC,
     // 10:00 EDT, inside the window, so that is when the next step is due.

@@ -160,7 +160,9 @@ export function stepSql(
       SELECT l.*, ${windowedLocal("local_raw", settings)} AS local_due FROM l
     ), c AS (
       -- Windowed once, then converted: inside each zone's arm the window would be compiled once per zone.
-      SELECT w.*, ${convertSql("tz", "local_due", ctx.zones)} AS due FROM w
+      -- A moment the window leaves alone keeps its instant: converting a local time back is
+      -- ambiguous in the hour a clock turns back, and DuckDB would take the later one.
+      SELECT w.*, CASE WHEN local_due = local_raw THEN ${raw} ELSE ${convertSql("tz", "local_due", ctx.zones)} END AS due FROM w
     )
     SELECT c.user_id, c.occurrence, c.occurred_at, ${orphans ? "c.key" : keySql("c.user_id", campaign.id, step.id, "c.occurrence")} AS key, c.due,
       ${branch} AS branch_taken, ${goal} AS goal_reached, c.exited, ${inWindow} AS in_window, c.no_email, c.suppressed
