@@ -282,6 +282,16 @@ describe("evaluate", () => {
       expect((await plan(c, { users: overdue(3), ledger: day1 }, "2026-11-27T09:00:00Z")).sends.map((s) => s.occurrence)).toEqual(["2026-11-27"]);
     });
 
+    it("`cooldown` counts local days as whole days across a clock change", async () => {
+      // New York springs forward on 2026-03-08: local midnights of the 6th and the 9th are
+      // 71 hours apart, and a 3-day cooldown still lets the trigger start again on the 9th.
+      const c = withCampaigns(daily({ policy: "cooldown", cooldownMs: 3 * D }));
+      const users = [{ ...ANN, overdue_tasks: 3, timezone: "America/New_York" }];
+      const march6 = sent(keyOf("hello", "2026-03-06"), "2026-03-06T14:00:01Z", "2026-03-06");
+      expect((await plan(c, { users, ledger: march6 }, "2026-03-08T14:00:00Z")).sends).toEqual([]);
+      expect((await plan(c, { users, ledger: march6 }, "2026-03-09T13:00:00Z")).sends.map((s) => s.occurrence)).toEqual(["2026-03-09"]);
+    });
+
     it("`cooldown` counts from the last occurrence kept, not the last one seen", async () => {
       // Every two days under a 3-day cooldown: the 10th is kept, the 12th is too soon, the
       // 14th is four days after the last one kept, the 16th too soon again.

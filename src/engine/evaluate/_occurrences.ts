@@ -44,16 +44,20 @@ export function occurrencesSql(campaign: Campaign, ctx: EntryContext): string {
   // Greedy, in time order. An occurrence at least the cooldown after the one before it is
   // always kept, so each run of closer occurrences (a "cluster") is resolved on its own,
   // from its first: the recursion is as deep as the most occurrences kept in one cluster.
-  const cooldown = sqlInterval(r.cooldownMs);
+  // Measured in milliseconds on a clock where a local day (a `condition` or level-change
+  // occurrence) is always 24 hours, so a daily trigger under a 3-day cooldown enters every
+  // third day even when a clock change makes those days 71 or 73 hours long.
+  const cooldown = Math.round(r.cooldownMs);
+  const clock = "CASE WHEN length(occurrence) = 10 THEN (TRY_CAST(occurrence AS DATE) - DATE '1970-01-01')::BIGINT * 86400000 ELSE epoch_ms(occurred_at) END";
   return `WITH RECURSIVE o AS MATERIALIZED (
       SELECT *, sum(start::INTEGER) OVER (${order}) AS cluster FROM (
-        SELECT *, row_number() OVER (${order}) AS n, coalesce(occurred_at - lag(occurred_at) OVER (${order}) >= ${cooldown}, true) AS start
-        FROM (${all}))),
-    kept(user_id, cluster, n, occurred_at) AS (
-      SELECT user_id, cluster, n, occurred_at FROM o WHERE start
+        SELECT *, row_number() OVER (${order}) AS n, coalesce(t - lag(t) OVER (${order}) >= ${cooldown}, true) AS start
+        FROM (SELECT *, ${clock} AS t FROM (${all})))),
+    kept(user_id, cluster, n, t) AS (
+      SELECT user_id, cluster, n, t FROM o WHERE start
       UNION ALL
-      SELECT k.user_id, k.cluster, min(o.n), arg_min(o.occurred_at, o.n) FROM kept k
-      JOIN o ON o.user_id = k.user_id AND o.cluster = k.cluster AND o.n > k.n AND o.occurred_at >= k.occurred_at + ${cooldown}
+      SELECT k.user_id, k.cluster, min(o.n), arg_min(o.t, o.n) FROM kept k
+      JOIN o ON o.user_id = k.user_id AND o.cluster = k.cluster AND o.n > k.n AND o.t >= k.t + ${cooldown}
       GROUP BY k.user_id, k.cluster)
     SELECT o.user_id, o.occurred_at, o.occurrence FROM o JOIN kept k ON k.user_id = o.user_id AND k.n = o.n`;
 }
