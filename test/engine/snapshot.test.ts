@@ -326,3 +326,82 @@ describe("openSnapshot", () => {
     await expect(openSnapshot(dir)).rejects.toMatchObject({ code: "no-snapshot", problems: [expect.objectContaining({ hint: expect.stringContaining("nurture demo") })] });
   });
 });
+
+describe("openSnapshot on awkward exports", () => {
+  /** A data dir whose events are one Parquet file written by DuckDB from `select` (users from USERS_CSV). */
+  async function parquetEvents(select: string): Promise<string> {
+    const dir = dataDir({ "snapshots/users/users.csv": USERS_CSV });
+    const file = path.join(dir, "snapshots/events/e.parquet");
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const writer = await snap(dataDir({ "snapshots/users/u.csv": "" }));
+    await writer.connection.run(`COPY (${select}) TO '${file}' (FORMAT parquet)`);
+    return dir;
+  }
+
+  it("keeps an export's own `source` and `filename` columns apart from the file each row came from", async () => {
+    // Row 0 is set aside (unknown user); row 1 is good and must not be taken for it.
+    const dir = await parquetEvents(`SELECT * FROM (VALUES ('nobody', 'a', TIMESTAMPTZ '2026-11-04 12:00:00+00', 'web', 'x.png'),
+      ('u1', 'b', TIMESTAMPTZ '2026-11-04 13:00:00+00', 'web', 'x.png')) v(user_id, event, ts, source, filename)`);
+    fs.writeFileSync(path.join(dir, "snapshots/users/more.csv"), "user_id,created_at,source,filename\nu9,2026-11-01T00:00:00Z,newsletter,me.png\n");
+    const s = await snap(dir);
+    expect(await rows(s, "SELECT user_id, event FROM events")).toEqual([{ user_id: "u1", event: "b" }]);
+    expect(await s.badRows()).toEqual(expect.arrayContaining([{ table: "events", reason: "unknown user", count: 1 }]));
+    expect(await rows(s, "SELECT source, filename FROM users WHERE user_id = 'u9'")).toEqual([{ source: "newsletter", filename: "me.png" }]);
+    expect(await rows(s, "SELECT DISTINCT source FROM rejected_rows WHERE tbl = 'events'")).toEqual([{ source: path.join(dir, "snapshots/events/e.parquet") }]);
+  });
+
+  it("reads columns named in another case (`User_ID`, `Email`) as the columns they name", async () => {
+    const s = await snap(dataDir({
+      "snapshots/users/u.csv": "User_ID,Email,Created_At\nu1,ann@example.com,2026-11-01T10:00:00Z\n",
+      "snapshots/events/e.csv": "User_ID,Event,TS\nu1,a,2026-11-02T10:00:00Z\n",
+    }));
+    expect(await rows(s, "SELECT user_id, email FROM users")).toEqual([{ user_id: "u1", email: "ann@example.com" }]);
+    expect(await rows(s, "SELECT user_id, event FROM events")).toEqual([{ user_id: "u1", event: "a" }]);
+    expect(await s.badRows()).toEqual([]);
+  });
+
+  it("refuses a CSV header that names one column twice in two cases", async () => {
+    const dir = dataDir({ "snapshots/users/u.csv": "user_id,email,created_at,Email\nu1,a@example.com,2026-11-01T10:00:00Z,b@example.com\n" });
+    await expect(openSnapshot(dir)).rejects.toMatchObject({ code: "bad-csv-header", problems: [expect.objectContaining({ message: expect.stringContaining('"Email" twice') })] });
+  });
+
+  it("refuses a CSV file whose first line is blank instead of reading nothing from it", async () => {
+    const dir = dataDir({ "snapshots/users/u.csv": "\nuser_id,created_at\nu1,2026-11-01T10:00:00Z\n" });
+    await expect(openSnapshot(dir)).rejects.toMatchObject({ code: "bad-csv-header", problems: [expect.objectContaining({ line: 1, message: expect.stringContaining("line 1 is blank") })] });
+  });
+
+  it("keeps the good row of a repeated user_id when the first row is the bad one", async () => {
+    const s = await snap(dataDir({ "snapshots/users/u.csv": "user_id,created_at,plan\nu1,not a date,trial\nu1,2026-11-01T10:00:00Z,pro\n" }));
+    expect(await rows(s, "SELECT user_id, plan FROM users")).toEqual([{ user_id: "u1", plan: "pro" }]);
+    expect(await s.badRows()).toEqual([{ table: "users", reason: "missing or unparseable created_at", count: 1 }]);
+  });
+
+  it("sets aside `infinity` as a time, in NDJSON users and in events", async () => {
+    const s = await snap(dataDir({
+      "snapshots/users/u.ndjson": '{"user_id":"u1","created_at":"infinity"}\n{"user_id":"u2","created_at":"2026-11-01T10:00:00Z"}\n',
+      "snapshots/events/e.csv": "user_id,event,ts\nu2,a,-infinity\nu2,b,2026-11-02T10:00:00Z\n",
+    }));
+    expect(await rows(s, "SELECT user_id FROM users")).toEqual([{ user_id: "u2" }]);
+    expect(await rows(s, "SELECT event FROM events")).toEqual([{ event: "b" }]);
+    expect(await s.badRows()).toEqual([
+      { table: "events", reason: "missing or unparseable ts", count: 1 },
+      { table: "users", reason: "missing or unparseable created_at", count: 1 },
+    ]);
+  });
+
+  it("sets aside a users NDJSON line whose field changes type after the lines DuckDB samples, instead of failing the load", async () => {
+    const good = Array.from({ length: 20_500 }, (_, i) => JSON.stringify({ user_id: `u${i}`, created_at: "2026-11-01T10:00:00Z", overdue_tasks: i % 5 }));
+    const s = await snap(dataDir({ "snapshots/users/u.ndjson": [...good, '{"user_id":"late","created_at":"yesterday","overdue_tasks":"many"}'].join("\n") }));
+    expect(Number((await rows(s, "SELECT count(*) AS n FROM users"))[0]!.n)).toBe(20_500);
+    expect(await s.badRows()).toEqual([{ table: "users", reason: "missing or unparseable created_at", count: 1 }]);
+  });
+
+  it("names the file DuckDB cannot read (an empty or cut-short Parquet file) and says what to check, without a crash", async () => {
+    const dir = dataDir({ "snapshots/users/u.csv": USERS_CSV, "snapshots/events/cut.parquet": "PAR1 not really" });
+    const file = path.join(dir, "snapshots/events/cut.parquet");
+    await expect(openSnapshot(dir)).rejects.toMatchObject({
+      code: "unreadable-snapshot",
+      problems: [expect.objectContaining({ file, message: expect.stringContaining("DuckDB could not read the events"), hint: expect.stringContaining("complete") })],
+    });
+  });
+});

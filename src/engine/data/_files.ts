@@ -15,7 +15,15 @@ function filesUnder(dir: string, extensions: string[]): string[] {
     .sort();
 }
 
-/** One SELECT over every file of one format, with a `source` column naming each row's file. */
+/**
+ * The columns the readers add to a file's own: the file a row came from and (Parquet) its
+ * place in it. Named so that no export's column can collide with them (`source` and
+ * `filename` are common column names).
+ */
+export const FILE_COLUMN = "__nurture_file";
+export const LINE_COLUMN = "__nurture_line";
+
+/** One SELECT over every file of one format, with a `FILE_COLUMN` naming each row's file. */
 export interface ReaderSource {
   format: "parquet" | "csv" | "ndjson";
   sql: string;
@@ -23,10 +31,10 @@ export interface ReaderSource {
 }
 
 /**
- * One SELECT per file format present under `dir`, each with a `source` column naming the
+ * One SELECT per file format present under `dir`, each with a `FILE_COLUMN` naming the
  * file a row came from, ready to be combined with UNION ALL BY NAME. The format is chosen
- * by extension: .parquet, .csv, .ndjson / .jsonl. Parquet sources also carry `_line`, the
- * row's number inside its file. `jsonColumns` pins NDJSON column types (so a JSON object
+ * by extension: .parquet, .csv, .ndjson / .jsonl. Parquet sources also carry `LINE_COLUMN`,
+ * the row's number inside its file. `jsonColumns` pins NDJSON column types (so a JSON object
  * in `properties` stays JSON instead of becoming a struct). `skipBadJson` skips NDJSON lines
  * that are not JSON, for a caller that has set them aside itself.
  */
@@ -35,21 +43,21 @@ export function readerSources(dir: string, options: { jsonColumns?: string; skip
   const parquet = filesUnder(dir, [".parquet"]);
   const csv = filesUnder(dir, [".csv"]);
   const json = filesUnder(dir, [".ndjson", ".jsonl"]);
-  const renamed = "SELECT * EXCLUDE (filename), filename AS source FROM";
+  const file = `filename = '${FILE_COLUMN}'`;
   if (parquet.length) {
     out.push({
       format: "parquet",
       files: parquet,
-      sql: `SELECT * EXCLUDE (filename, file_row_number), filename AS source, file_row_number AS _line
-        FROM read_parquet(${list(parquet)}, union_by_name = true, filename = true, file_row_number = true)`,
+      sql: `SELECT * EXCLUDE (file_row_number), file_row_number AS ${LINE_COLUMN}
+        FROM read_parquet(${list(parquet)}, union_by_name = true, ${file}, file_row_number = true)`,
     });
   }
   const csvReads = csvReaders(csv);
-  if (csvReads.length) out.push({ format: "csv", files: csv, sql: csvReads.map((read) => `${renamed} ${read}`).join(" UNION ALL BY NAME ") });
+  if (csvReads.length) out.push({ format: "csv", files: csv, sql: csvReads.map((read) => `SELECT * FROM ${read}`).join(" UNION ALL BY NAME ") });
   if (json.length) {
     const columns = options.jsonColumns ? `, columns = ${options.jsonColumns}` : "";
     const skip = options.skipBadJson ? ", ignore_errors = true" : "";
-    out.push({ format: "ndjson", files: json, sql: `${renamed} read_json(${list(json)}, format = 'newline_delimited', union_by_name = true, filename = true${columns}${skip})` });
+    out.push({ format: "ndjson", files: json, sql: `SELECT * FROM read_json(${list(json)}, format = 'newline_delimited', union_by_name = true, ${file}${columns}${skip})` });
   }
   return out;
 }
@@ -80,7 +88,7 @@ function csvReaders(files: string[]): string[] {
     const { names, delimiter } = JSON.parse(key) as CsvHeader;
     const columns = names.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(", ");
     return `read_csv(${list(group)}, auto_detect = false, header = true, delim = ${sqlString(delimiter)}, quote = '"', escape = '"', columns = {${columns}},
-      filename = true, store_rejects = true, rejects_table = '${CSV_REJECTS.table}', rejects_scan = '${CSV_REJECTS.scan}')`;
+      filename = '${FILE_COLUMN}', store_rejects = true, rejects_table = '${CSV_REJECTS.table}', rejects_scan = '${CSV_REJECTS.scan}')`;
   });
 }
 
@@ -121,7 +129,10 @@ export function csvHeader(file: string): CsvHeader {
     fs.closeSync(fd);
   }
   text = text.replace(/^\uFEFF/, "").replace(/\r$/, "");
-  if (text.trim() === "") return { names: [], delimiter: "," };
+  if (text.trim() === "") {
+    if (blankFile(file)) return { names: [], delimiter: "," };
+    throw badHeader(file, "line 1 is blank, so the header cannot be found and no row can be read", "remove the blank lines before the header: the column names must be on line 1");
+  }
   const unquoted = text.replace(/"(?:[^"]|"")*"/g, "");
   const count = (d: string): number => unquoted.split(d).length - 1;
   const other = OTHER_DELIMITERS.reduce((best, d) => (count(d) > count(best) ? d : best));
@@ -138,7 +149,9 @@ export function csvHeader(file: string): CsvHeader {
   }
   names.push(field);
   const named = names.map((n, i) => (n.trim() === "" ? `column${i}` : n.trim()));
-  const twice = named.find((n, i) => named.indexOf(n) !== i);
+  // SQL names ignore case: `email` and `Email` are one column twice.
+  const lower = named.map((n) => n.toLowerCase());
+  const twice = named.find((n, i) => lower.indexOf(n.toLowerCase()) !== i);
   if (twice !== undefined) {
     throw badHeader(file, `the header names the column "${twice}" twice, so its rows cannot say which one is meant`, "rename or remove one of the two columns in the export");
   }
@@ -146,6 +159,21 @@ export function csvHeader(file: string): CsvHeader {
 }
 
 const HEADER_LIMIT = 1024 * 1024;
+
+/** Whether the file holds nothing but blanks and line breaks (read up to its first other character). */
+function blankFile(file: string): boolean {
+  const fd = fs.openSync(file, "r");
+  try {
+    const chunk = Buffer.alloc(64 * 1024);
+    for (;;) {
+      const n = fs.readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) return true;
+      if (chunk.subarray(0, n).some((b) => b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d)) return false;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 
 function badHeader(file: string, message: string, hint: string): NurtureError {
   return new NurtureError("bad-csv-header", `cannot read the header of ${file}`, {

@@ -18,7 +18,7 @@ import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { NurtureError } from "../errors.ts";
 import type { BadRowCount } from "../evaluate/types.ts";
 import { loadLedger } from "../ledger/table.ts";
-import { CSV_REJECTS, readerSources, type ReaderSource } from "./_files.ts";
+import { CSV_REJECTS, FILE_COLUMN, LINE_COLUMN, readerSources, type ReaderSource } from "./_files.ts";
 import { sqlString } from "../sql/literals.ts";
 
 export interface Snapshot {
@@ -113,8 +113,8 @@ export async function openSnapshot(dataDir: string, options: SnapshotOptions = {
   // an order says so with ORDER BY; the few loads whose rowids must follow the files opt in.
   await conn.run("SET preserve_insertion_order = false");
   await conn.run("CREATE TABLE rejected_rows (tbl VARCHAR, source VARCHAR, reason VARCHAR, row_json VARCHAR)");
-  await loadUsers(conn, path.join(root, "users"));
-  await loadEvents(conn, path.join(root, "events"), options.keepEventIds ?? false);
+  await unreadable("users", path.join(root, "users"), () => loadUsers(conn, path.join(root, "users")));
+  await unreadable("events", path.join(root, "events"), () => loadEvents(conn, path.join(root, "events"), options.keepEventIds ?? false));
   await loadLedger(conn, path.join(dataDir, "ledger"));
 
   return {
@@ -137,34 +137,89 @@ export async function openSnapshot(dataDir: string, options: SnapshotOptions = {
   };
 }
 
+/**
+ * Runs a table's load, turning what DuckDB cannot read at all (a file cut short, not the
+ * format its extension says, not UTF-8 text, files that disagree on a column's type, a
+ * JSON object spread over several lines) into an error that names the table, the file
+ * when DuckDB says which, and what to do; rows that can be read but are bad are set aside
+ * by the load itself and never get here.
+ */
+async function unreadable(table: string, dir: string, load: () => Promise<void>): Promise<void> {
+  try {
+    await load();
+  } catch (error) {
+    if (error instanceof NurtureError) throw error;
+    const said = String(error instanceof Error ? error.message : error).split("\n")[0]!.replace(/^[A-Za-z ]*Error: /, "");
+    const file = /([^"'\s]+\.(?:parquet|csv|ndjson|jsonl))/.exec(said)?.[1];
+    throw new NurtureError("unreadable-snapshot", `cannot read the ${table} files under ${dir}`, {
+      cause: error,
+      problems: [{
+        code: "unreadable-snapshot", severity: "error", file: file ?? dir,
+        message: `DuckDB could not read the ${table}${file ? "" : " files"}: ${said}`,
+        hint: "check that each file is complete and in the format its extension says (Parquet; CSV; NDJSON: one JSON object per line, UTF-8), and that the files of one table give each column the same type; remove files that do not belong there",
+      }],
+    });
+  }
+}
+
 /** Loads every user file into `users_raw`, then keeps the valid rows and rejects the rest. */
 async function loadUsers(conn: DuckDBConnection, dir: string): Promise<void> {
-  const sources = readerSources(dir);
+  const jsonColumns = await userJsonColumns(conn, readerSources(dir).find((s) => s.format === "ndjson"));
+  const sources = readerSources(dir, { jsonColumns });
   if (sources.length === 0) {
     await conn.run("CREATE TABLE users (user_id VARCHAR, email VARCHAR, first_name VARCHAR, created_at TIMESTAMPTZ, timezone VARCHAR)");
     return;
   }
-  await settingAsideBadJson(conn, "users", sources, () => readerSources(dir, { skipBadJson: true }), (read) => withInsertionOrder(conn, () =>
+  await settingAsideBadJson(conn, "users", sources, () => readerSources(dir, { jsonColumns, skipBadJson: true }), (read) => withInsertionOrder(conn, () =>
     conn.run(`CREATE TEMP TABLE users_raw AS SELECT * FROM (${read.map((s) => s.sql).join(" UNION ALL BY NAME ")})`)));
   await settingAsideCsvRejects(conn, "users", sources);
   const columns = await columnNames(conn, "users_raw");
   for (const needed of ["email", "first_name", "timezone", "created_at", "user_id"]) {
-    if (!columns.includes(needed)) await conn.run(`ALTER TABLE users_raw ADD COLUMN ${needed} VARCHAR`);
+    // SQL names ignore case: an export's `Email` is the email column, under its own name.
+    const spelt = columns.find((c) => c.toLowerCase() === needed);
+    if (spelt === undefined) await conn.run(`ALTER TABLE users_raw ADD COLUMN ${needed} VARCHAR`);
+    else if (spelt !== needed) await renameColumn(conn, "users_raw", spelt, needed);
   }
-  if (!columns.includes("_line")) await conn.run("ALTER TABLE users_raw ADD COLUMN _line BIGINT");
+  if (!columns.includes(LINE_COLUMN)) await conn.run(`ALTER TABLE users_raw ADD COLUMN ${LINE_COLUMN} BIGINT`);
+  // A bad row never hides a good one of the same id: rows are ranked among the good ones.
+  const created = "TRY_CAST(created_at AS TIMESTAMPTZ)";
   await conn.run(`CREATE TEMP TABLE users_checked AS
-    SELECT *, CASE
+    SELECT * EXCLUDE (${REASON}, __nurture_row), coalesce(${REASON}, CASE
+        WHEN row_number() OVER (PARTITION BY user_id::VARCHAR, ${REASON} IS NULL ORDER BY ${FILE_COLUMN}, ${LINE_COLUMN}, __nurture_row) > 1 THEN 'duplicate user_id (first row kept)'
+      END) AS ${REASON}
+    FROM (SELECT *, rowid AS __nurture_row, CASE
         WHEN user_id IS NULL OR trim(user_id::VARCHAR) = '' THEN 'missing user_id'
-        WHEN TRY_CAST(created_at AS TIMESTAMPTZ) IS NULL THEN 'missing or unparseable created_at'
-        WHEN row_number() OVER (PARTITION BY user_id::VARCHAR ORDER BY source, _line, rowid) > 1 THEN 'duplicate user_id (first row kept)'
-      END AS _reason
-    FROM users_raw`);
+        WHEN ${created} IS NULL OR NOT isfinite(${created}) THEN 'missing or unparseable created_at'
+      END AS ${REASON} FROM users_raw)`);
   await reject(conn, "users", "users_checked");
   await conn.run(`CREATE TABLE users AS
-    SELECT * EXCLUDE (_reason, source, _line) REPLACE (user_id::VARCHAR AS user_id, created_at::TIMESTAMPTZ AS created_at,
+    SELECT * EXCLUDE (${REASON}, ${FILE_COLUMN}, ${LINE_COLUMN}) REPLACE (user_id::VARCHAR AS user_id, created_at::TIMESTAMPTZ AS created_at,
       email::VARCHAR AS email, first_name::VARCHAR AS first_name, timezone::VARCHAR AS timezone)
-    FROM users_checked WHERE _reason IS NULL`);
+    FROM users_checked WHERE ${REASON} IS NULL`);
   await conn.run("DROP TABLE users_raw; DROP TABLE users_checked");
+}
+
+/**
+ * Every field of the users' NDJSON files, each read as text, as CSV columns are: DuckDB
+ * types JSON fields from a sample of the lines, so a line past the sample whose field does
+ * not fit the guessed type failed the whole read, and a string it took for a time could
+ * become another time ("infinity" read as 1900-01-01). Undefined when there is no NDJSON.
+ */
+async function userJsonColumns(conn: DuckDBConnection, json: ReaderSource | undefined): Promise<string | undefined> {
+  if (!json) return undefined;
+  const names = await columnNames(conn, `(SELECT * FROM read_json([${json.files.map(sqlString).join(", ")}], format = 'newline_delimited',
+    union_by_name = true, sample_size = -1, ignore_errors = true))`);
+  return names.length ? `{${names.map((n) => `${sqlString(n)}: 'VARCHAR'`).join(", ")}}` : undefined;
+}
+
+/** The column a loader adds for the reason a row is set aside: no export's own. */
+const REASON = "__nurture_reason";
+
+/** Renames a column to another spelling of the same name (SQL names ignore case, so through a temporary name). */
+async function renameColumn(conn: DuckDBConnection, table: string, from: string, to: string): Promise<void> {
+  const quoted = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+  await conn.run(`ALTER TABLE ${table} RENAME COLUMN ${quoted(from)} TO __nurture_renaming`);
+  await conn.run(`ALTER TABLE ${table} RENAME COLUMN __nurture_renaming TO ${quoted(to)}`);
 }
 
 const EVENT_TEXT_COLUMNS = "{user_id: 'VARCHAR', event: 'VARCHAR', ts: 'VARCHAR', properties: 'VARCHAR', event_id: 'VARCHAR'}";
@@ -230,7 +285,7 @@ async function loadEvents(conn: DuckDBConnection, dir: string, keepEventIds: boo
         CASE
           WHEN r.user_id IS NULL OR trim(r.user_id) = '' THEN 'missing user_id'
           WHEN r.event IS NULL OR trim(r.event) = '' THEN 'missing event name'
-          WHEN r.ts IS NULL THEN 'missing or unparseable ts'
+          WHEN r.ts IS NULL OR NOT isfinite(r.ts) THEN 'missing or unparseable ts'
           WHEN r.properties IS NULL AND r.properties_text IS NOT NULL THEN 'properties is not valid JSON'
           WHEN u.user_id IS NULL THEN 'unknown user'
         END AS _reason,
@@ -282,7 +337,8 @@ async function readInPlace(conn: DuckDBConnection, rows: string): Promise<void> 
  * `event_id`s alone (`ids`), which the duplicate search reads without the other columns.
  */
 async function parquetStage(conn: DuckDBConnection, sql: string): Promise<{ rows: string; ids: string }> {
-  const types = await columnTypes(conn, sql);
+  // SQL names ignore case: an export's `User_ID` is read as user_id.
+  const types = new Map([...(await columnTypes(conn, sql))].map(([name, type]) => [name.toLowerCase(), type]));
   const text = (name: string): string => (types.has(name) ? `${name}::VARCHAR` : "NULL::VARCHAR");
   const tsType = types.get("ts") ?? "";
   const typedTs = /^(TIMESTAMP|DATE)/.test(tsType);
@@ -293,7 +349,7 @@ async function parquetStage(conn: DuckDBConnection, sql: string): Promise<{ rows
     : "to_json(properties)::VARCHAR";
   return {
     rows: `SELECT ${text("user_id")} AS user_id, ${text("event")} AS event, ${ts} AS ts, ${typedTs ? "NULL::VARCHAR" : text("ts")} AS ts_text,
-      ${properties} AS properties_text, ${text("event_id")} AS event_id, source, _line
+      ${properties} AS properties_text, ${text("event_id")} AS event_id, ${FILE_COLUMN} AS source, ${LINE_COLUMN} AS _line
     FROM (${sql})`,
     ids: `SELECT ${text("event_id")} AS event_id FROM (${sql})`,
   };
@@ -305,13 +361,13 @@ async function parquetStage(conn: DuckDBConnection, sql: string): Promise<{ rows
  */
 async function stageText(conn: DuckDBConnection, sql: string): Promise<void> {
   await conn.run("CREATE TEMP TABLE IF NOT EXISTS events_text (user_id VARCHAR, event VARCHAR, ts VARCHAR, properties VARCHAR, event_id VARCHAR, source VARCHAR)");
-  const columns = await columnNames(conn, sql);
+  const columns = (await columnNames(conn, sql)).map((c) => c.toLowerCase());
   const col = (name: string): string => (columns.includes(name) ? `${name}::VARCHAR` : "NULL");
   const properties = columns.includes("properties")
     ? "CASE WHEN json_type(to_json(properties)) = 'VARCHAR' THEN to_json(properties)->>'$' ELSE to_json(properties)::VARCHAR END"
     : "NULL";
   await withInsertionOrder(conn, () => conn.run(`INSERT INTO events_text
-    SELECT ${col("user_id")}, ${col("event")}, ${col("ts")}, ${properties}, ${col("event_id")}, source FROM (${sql})`));
+    SELECT ${col("user_id")}, ${col("event")}, ${col("ts")}, ${properties}, ${col("event_id")}, ${FILE_COLUMN} FROM (${sql})`));
 }
 
 /**
@@ -343,7 +399,7 @@ async function settingAsideBadJson(
     // A skipped line still comes back as a row of NULLs: leave those out.
     const lenient = skipping();
     const skipped = lenient.find((s) => s.format === "ndjson")!;
-    const fields = (await columnNames(conn, skipped.sql)).filter((c) => c !== "source").map((c) => `"${c.replaceAll('"', '""')}"::VARCHAR`);
+    const fields = (await columnNames(conn, skipped.sql)).filter((c) => c !== FILE_COLUMN).map((c) => `"${c.replaceAll('"', '""')}"::VARCHAR`);
     skipped.sql = `SELECT * FROM (${skipped.sql}) WHERE coalesce(${fields.join(", ")}) IS NOT NULL`;
     const read = Number((await conn.runAndReadAll(`SELECT count(*) AS n FROM (${skipped.sql})`)).getRowObjects()[0]!.n);
     if (read !== Number(counts.good)) {
@@ -379,7 +435,7 @@ async function settingAsideCsvRejects(conn: DuckDBConnection, table: string, sou
 
 async function reject(conn: DuckDBConnection, table: string, checked: string): Promise<void> {
   await conn.run(`INSERT INTO rejected_rows
-    SELECT '${table}', c.source, c._reason, to_json(c)::VARCHAR FROM ${checked} c WHERE c._reason IS NOT NULL`);
+    SELECT '${table}', c.${FILE_COLUMN}, c.${REASON}, to_json(c)::VARCHAR FROM ${checked} c WHERE c.${REASON} IS NOT NULL`);
 }
 
 /** Column name → DuckDB type of a table or a SELECT (bound, not run). */
