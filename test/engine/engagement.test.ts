@@ -138,6 +138,42 @@ describe("entry engagement_changed", () => {
   });
 });
 
+describe("entry engagement_changed across clock changes", () => {
+  // A click makes a user engaged; a 1d lookback compares the starts of consecutive local days.
+  const welcome: Campaign = {
+    id: "welcome-engaged", kind: "trigger", name: "Engaged", entry: { on: "engagement_changed", to: "engaged", lookbackMs: DAY },
+    steps: [{ id: "hi", template: "welcome-1", waitMs: 0, origin }], reentry: { policy: "always" }, priority: 0, latenessMs: DAY, origin,
+  };
+  const nyc = { ...ANN, timezone: "America/New_York" };
+
+  /** The occurrences planned by a run at 16:00 UTC (11:00 or 12:00 in New York) on each day. */
+  async function occurrences(clickAt: string, days: string[]): Promise<string[]> {
+    const events = [{ user_id: "ann", event: "email.clicked", ts: clickAt, properties: { key: "k", link: "x" } }];
+    const config = only({ campaigns: new Map([["welcome-engaged", welcome]]) });
+    const found: string[] = [];
+    for (const day of days) {
+      const p = await evaluate(config, await openData({ users: [nyc], events }), new Date(`${day}T16:00:00Z`));
+      found.push(...[...p.sends, ...p.held].map((s) => s.occurrence));
+    }
+    return found;
+  }
+
+  it("starts once, the next day, after a click in the first hour of a 25-hour day", async () => {
+    // 00:30 EDT on 1 Nov 2026, the day New York falls back: 1 Nov began before the click, 2 Nov after it.
+    expect(await occurrences("2026-11-01T04:30:00Z", ["2026-10-31", "2026-11-01", "2026-11-02", "2026-11-03"])).toEqual(["2026-11-02"]);
+  });
+
+  it("starts once, not on two days, after a click in the last hour before a 23-hour day", async () => {
+    // 23:30 EST on 7 Mar 2026; 8 Mar, the day New York springs forward, is the first to begin engaged.
+    expect(await occurrences("2026-03-08T04:30:00Z", ["2026-03-07", "2026-03-08", "2026-03-09", "2026-03-10"])).toEqual(["2026-03-08"]);
+  });
+
+  it("starts once, the next day, after a click in the first hour of a 24-hour day", async () => {
+    // The control: 00:30 EST on 11 Jan 2026, far from any clock change.
+    expect(await occurrences("2026-01-11T05:30:00Z", ["2026-01-10", "2026-01-11", "2026-01-12", "2026-01-13"])).toEqual(["2026-01-12"]);
+  });
+});
+
 describe("audienceSnapshot", () => {
   it("counts users who had signed up by then per level, band and tag", async () => {
     const bob = { ...ANN, user_id: "bob", email: "bob@example.com" };

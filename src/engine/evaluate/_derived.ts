@@ -6,8 +6,9 @@
  *   user_scores(user_id, score, band)
  *   user_levels(user_id, level)      engagement level now (sql/engagement.ts)
  *   score_history                    running undecayed totals, when a `score_reached` entry exists
- *   day_levels_<ms>                  levels at the start of the local day (minus ms), per
- *                                    lookback of an `engagement_changed` entry
+ *   day_levels_<ms>                  levels at the start of the local day, ms earlier (a
+ *                                    whole number of days by the calendar), per lookback of
+ *                                    an `engagement_changed` entry
  *   user_tags(user_id, tag, assigned_at)
  *   suppressed(user_id, reason, since, recorded)
  *                                    every suppression as of now, from the events and from
@@ -22,8 +23,9 @@ import type { Condition, Config, Entry, TagRule } from "../config/types.ts";
 import { emailActivitySql, emailMessagesSql } from "../sql/email-activity.ts";
 import { levelsSql } from "../sql/engagement.ts";
 import { dayLevelsTable, localTodaySql, tagRuleSql, type EntryContext } from "../sql/entries.ts";
-import { sqlInstant, sqlInterval } from "../sql/literals.ts";
-import { loadZones } from "../sql/zones.ts";
+import { DAY_MS } from "../duration.ts";
+import { sqlInstant, sqlInterval, sqlString } from "../sql/literals.ts";
+import { loadZones, userZoneSql, type Zones } from "../sql/zones.ts";
 import { scoreAwardsSql, scoreHistorySql, scoreOccurrencesSql, userScoresSql } from "../sql/scoring.ts";
 
 /** What compiling entries and conditions needs to know about the snapshot, as of `now`. */
@@ -57,12 +59,9 @@ export async function buildDerivedTables(conn: DuckDBConnection, config: Config,
 
   await conn.run(`CREATE OR REPLACE TEMP TABLE user_levels AS ${levelsSql(config.engagement, `SELECT user_id, ${now} AS at FROM users`)}`);
   const lookbacks = new Set(entries.flatMap((e) => (e.on === "engagement_changed" ? [e.lookbackMs] : [])));
-  if (lookbacks.size) {
-    const { start } = localTodaySql(ctx);
-    for (const lookback of [0, ...lookbacks]) {
-      await conn.run(`CREATE OR REPLACE TEMP TABLE ${dayLevelsTable(lookback)} AS
-        ${levelsSql(config.engagement, `SELECT u.user_id, ${start} - ${sqlInterval(lookback)} AS at FROM users u`)}`);
-    }
+  for (const lookback of lookbacks.size ? [0, ...lookbacks] : []) {
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ${dayLevelsTable(lookback)} AS
+      ${levelsSql(config.engagement, `SELECT u.user_id, ${await dayLevelsAtSql(conn, ctx, lookback)} AS at FROM users u`)}`);
   }
 
   await conn.run("CREATE OR REPLACE TEMP TABLE user_tags (user_id VARCHAR, tag VARCHAR, assigned_at TIMESTAMPTZ)");
@@ -80,6 +79,40 @@ export async function buildDerivedTables(conn: DuckDBConnection, config: Config,
       SELECT user_id, reason, NULL, true FROM ledger
       WHERE kind = 'suppressed' AND "at" <= ${now} AND reason IN ('unsubscribed', 'complained', 'bounced'))
     GROUP BY user_id, reason`);
+}
+
+/**
+ * When `dayLevelsTable(lookbackMs)` reads the user's (`u`) level: the start of their local
+ * day, `lookbackMs` earlier. A whole number of days goes back by the calendar, to local
+ * midnight that many days before: a day across a clock change lasts 23 or 25 hours, and
+ * 24 hours back from its end is not its start, which put a change of level on no day or on
+ * two. Any other lookback is exact.
+ */
+async function dayLevelsAtSql(conn: DuckDBConnection, ctx: EntryContext, lookbackMs: number): Promise<string> {
+  const { start } = localTodaySql(ctx);
+  if (lookbackMs === 0) return start;
+  const days = lookbackMs / DAY_MS;
+  if (!Number.isInteger(days)) return `${start} - ${sqlInterval(lookbackMs)}`;
+  if (ctx.zones) return localTodaySql({ ...ctx, zones: await daysEarlier(conn, ctx.zones, days) }).start;
+  const tz = userZoneSql("u.timezone", undefined, ctx.timezone);
+  return `timezone(${tz}, date_trunc('day', timezone(${tz}, ${start})) - INTERVAL ${days} DAY)`;
+}
+
+/**
+ * `zones` with `now` moved `days` calendar days back in each zone: the local date then and
+ * the instant that day began, read once per zone so the users' rows compare with constants.
+ */
+async function daysEarlier(conn: DuckDBConnection, zones: Zones, days: number): Promise<Zones> {
+  const rows = [...zones.now].map(([zone, f]) => `(${sqlString(zone)}, DATE ${sqlString(f.date)} - ${days})`);
+  const reader = await conn.runAndReadAll(`SELECT zone, strftime(d, '%Y-%m-%d') AS date,
+      strftime(timezone('UTC', timezone(zone, d::TIMESTAMP)), '%Y-%m-%dT%H:%M:%S') || 'Z' AS day_start
+    FROM (VALUES ${rows.join(", ")}) t(zone, d)`);
+  const now = new Map(zones.now);
+  for (const r of reader.getRowObjects()) {
+    const zone = String(r.zone);
+    now.set(zone, { ...zones.now.get(zone)!, date: String(r.date), dayStart: String(r.day_start) });
+  }
+  return { ...zones, now };
 }
 
 /** email_activity and email_messages as of `now`: again after email events were added. */

@@ -87,8 +87,10 @@ export function entrySql(entry: Entry, ctx: EntryContext): string {
 }
 
 /**
- * The table of users' engagement levels at the start of their local day, minus
- * `lookbackMs`: built by the evaluator for each lookback an `engagement_changed` entry uses.
+ * The table of users' engagement levels at the start of their local day, `lookbackMs`
+ * earlier: built by the evaluator for each lookback an `engagement_changed` entry uses. A
+ * whole number of days is counted on the calendar (the start of the local day that many days
+ * before), so `1d` reads the previous day's start even across a 23- or 25-hour day.
  */
 export const dayLevelsTable = (lookbackMs: number): string => `day_levels_${Math.round(lookbackMs)}`;
 
