@@ -350,9 +350,11 @@ describe("evaluate", () => {
     expect(repeated.held).toEqual(inOrder.held);
     expect(repeated.events).toBe(events.length);
     expect(repeated.badRows).toEqual([{ table: "events", reason: "duplicate event_id (counted once)", count: events.length }]);
+    // The same explanation, but for the repeated rows it reports as set aside.
+    const explained = async (snapshot: typeof a, user: string) => ({ ...(await explain(fixtureConfig(), snapshot, user, new Date(now))), badRows: [] });
     for (const user of ["ann", "bob", "cat"]) {
-      expect(await explain(fixtureConfig(), b, user, new Date(now)), user).toEqual(await explain(fixtureConfig(), a, user, new Date(now)));
-      expect(await explain(fixtureConfig(), c, user, new Date(now)), user).toEqual(await explain(fixtureConfig(), a, user, new Date(now)));
+      expect(await explained(b, user), user).toEqual(await explained(a, user));
+      expect(await explained(c, user), user).toEqual(await explained(a, user));
     }
   });
 

@@ -132,6 +132,10 @@ describe("explain", () => {
     expect(byId(dee, "welcome").held[0]).toMatchObject({ status: "exited" });
   });
 
+  it("reports the rows of the snapshot set aside while loading, as the plan counts them", async () => {
+    expect((await explainUser("ann")).badRows).toEqual([{ table: "users", reason: "missing user_id", count: 1 }]);
+  });
+
   it("reports attributes, score, level and tags of the user", async () => {
     const ann = await explainUser("ann");
     expect(ann.attributes).toMatchObject({ plan: "trial", timezone: "Europe/Berlin" });
@@ -155,6 +159,19 @@ describe("nurture explain", () => {
     expect(r.code).toBe(0);
     const e = JSON.parse(r.out);
     expect(e.campaigns.map((c: { id: string }) => c.id)).toEqual(["welcome"]);
+  });
+
+  it("reports the rows set aside, with where they are, under their count", async () => {
+    const r = await nurture("explain", "--user", "ann", "--config", CONFIG, "--data", data, "--now", NOW);
+    expect(r.err).toContain('set aside: 1 users row(s): missing user_id\n    snapshots/users/u.ndjson: {"user_id":"","email":"x@example.com"');
+  });
+
+  it("gives the rows set aside, with examples, in the JSON", async () => {
+    const r = await nurture("explain", "--user", "ann", "--json", "--config", CONFIG, "--data", data, "--now", NOW);
+    expect(JSON.parse(r.out).badRows).toEqual([{
+      table: "users", reason: "missing user_id", count: 1,
+      examples: [{ file: "snapshots/users/u.ndjson", text: '{"user_id":"","email":"x@example.com","created_at":"2026-11-17T00:00:00Z"}' }],
+    }]);
   });
 
   it("names an unknown user and says how to fix it, without a stack trace", async () => {

@@ -36,7 +36,20 @@ describe("nurture plan", () => {
     expect(plan.now).toBe("2026-11-20T09:00:00.000Z");
     expect(plan.sends).toHaveLength(1);
     expect(plan.suppressions).toEqual([{ userId: "u2", reason: "complained", since: "2026-11-20T03:00:00.000Z" }]);
-    expect(plan.badRows).toEqual([{ table: "users", reason: "missing user_id", count: 1 }]);
+    expect(plan.badRows).toMatchObject([{ table: "users", reason: "missing user_id", count: 1 }]);
+  });
+
+  it("gives each set-aside count in the JSON its example rows, with file and text", async () => {
+    const r = await nurture("plan", "--config", "test/fixtures/config/valid", "--data", data, "--now", "2026-11-20T09:00:00Z", "--json");
+    expect(JSON.parse(r.out).badRows).toEqual([{
+      table: "users", reason: "missing user_id", count: 1,
+      examples: [{ file: "snapshots/users/u.ndjson", text: '{"user_id":"","email":"x@example.com","created_at":"2026-11-20T02:00:00Z"}' }],
+    }]);
+  });
+
+  it("shows where the set-aside rows are, indented under their count", async () => {
+    const r = await nurture("plan", "--config", "test/fixtures/config/valid", "--data", data, "--now", "2026-11-20T09:00:00Z");
+    expect(r.err).toContain('set aside: 1 users row(s): missing user_id\n    snapshots/users/u.ndjson: {"user_id":"","email":"x@example.com"');
   });
 
   it("exits 1 naming the directory when there is no snapshot", async () => {

@@ -404,4 +404,30 @@ describe("openSnapshot on awkward exports", () => {
       problems: [expect.objectContaining({ file, message: expect.stringContaining("DuckDB could not read the events"), hint: expect.stringContaining("complete") })],
     });
   });
+
+  it("counts a file of a format it does not read as set aside, once per file, and passes over hidden files", async () => {
+    const s = await snap(dataDir({
+      "snapshots/users/u.csv": USERS_CSV,
+      "snapshots/events/e.csv": "user_id,event,ts\nu1,a,2026-11-02T10:00:00Z\n",
+      "snapshots/events/more.json": "[]",
+      "snapshots/events/old/more.csv.gz": "x",
+      "snapshots/events/.DS_Store": "x",
+    }));
+    expect((await s.badRows()).filter((b) => b.table === "events")).toEqual([
+      { table: "events", reason: expect.stringMatching(/^a whole file not read: only \.parquet, \.csv, \.ndjson and \.jsonl are/), count: 2 },
+    ]);
+    expect(await rows(s, "SELECT event FROM events")).toEqual([{ event: "a" }]);
+  });
+
+  it("takes a blank event_id for no id, so events without one are never paired as duplicates", async () => {
+    const events = ['{"user_id":"u1","event":"a","ts":"2026-11-02T10:00:00Z","event_id":""}', '{"user_id":"u1","event":"b","ts":"2026-11-02T11:00:00Z","event_id":" "}'].join("\n");
+    const s = await snap(dataDir({ "snapshots/users/u.csv": USERS_CSV, "snapshots/events/e.ndjson": events }));
+    expect(await rows(s, "SELECT event FROM events ORDER BY event")).toEqual([{ event: "a" }, { event: "b" }]);
+    expect((await s.badRows()).filter((b) => b.table === "events")).toEqual([]);
+  });
+
+  it("names a table given as a file instead of a directory, and how to fix it", async () => {
+    const dir = dataDir({ "snapshots/users": USERS_CSV });
+    await expect(openSnapshot(dir)).rejects.toMatchObject({ code: "bad-snapshot-layout", problems: [expect.objectContaining({ file: path.join(dir, "snapshots/users") })] });
+  });
 });

@@ -2,6 +2,7 @@ import pc from "picocolors";
 import type { CommandSpec } from "../main.ts";
 import { loadConfig } from "../../engine/config/index.ts";
 import { openSnapshot } from "../../engine/data/snapshot.ts";
+import { describeBadRows, withBadRowExamples } from "../../engine/data/bad-row-examples.ts";
 import { usageError } from "../../engine/errors.ts";
 import { explain, type CampaignExplanation, type Explanation, type Verdict } from "../../engine/explain/explain.ts";
 
@@ -58,11 +59,15 @@ export const explainCommand: CommandSpec = {
     const snapshot = await openSnapshot(ctx.dataDir);
     try {
       const result = await explain(config, snapshot, userId, ctx.now);
-      const shown = only ? { ...result, campaigns: result.campaigns.filter((c) => c.id === only) } : result;
+      // The user's own set-aside rows first: they may be why a campaign did not send.
+      const badRows = await withBadRowExamples(snapshot.connection, result.badRows, { dataDir: ctx.dataDir, user: userId });
+      const campaigns = only ? result.campaigns.filter((c) => c.id === only) : result.campaigns;
+      const shown = { ...result, campaigns, badRows };
       if (ctx.json) {
         ctx.out(JSON.stringify(shown, null, 2));
         return 0;
       }
+      for (const line of describeBadRows(badRows)) ctx.err(pc.yellow(line));
       for (const warning of result.warnings) ctx.err(pc.yellow(`warning: ${warning}`));
       printExplanation(shown, ctx.out, Boolean(options.all) || Boolean(only));
       return 0;

@@ -2,6 +2,7 @@ import pc from "picocolors";
 import type { CommandSpec } from "../main.ts";
 import { loadConfig } from "../../engine/config/index.ts";
 import { openSnapshot } from "../../engine/data/snapshot.ts";
+import { describeBadRows, withBadRowExamples } from "../../engine/data/bad-row-examples.ts";
 import { evaluate } from "../../engine/evaluate/evaluate.ts";
 import type { Plan } from "../../engine/evaluate/types.ts";
 
@@ -21,17 +22,19 @@ export const planCommand: CommandSpec = {
     const snapshot = await openSnapshot(ctx.dataDir);
     try {
       const plan = await evaluate(config, snapshot, ctx.now);
+      // Each count with a few of its rows (file, line, text): local output, for finding them.
+      const badRows = await withBadRowExamples(snapshot.connection, plan.badRows, { dataDir: ctx.dataDir });
       if (ctx.json) {
-        ctx.out(JSON.stringify(plan, null, 2));
+        ctx.out(JSON.stringify({ ...plan, badRows }, null, 2));
         return 0;
       }
       const limit = Number(options.limit) || Infinity;
       ctx.out(`plan as of ${plan.now}: ${plan.users} users, ${plan.events} events`);
-      for (const bad of plan.badRows) ctx.err(pc.yellow(`set aside: ${bad.count} ${bad.table} row(s): ${bad.reason}`));
+      for (const line of describeBadRows(badRows)) ctx.err(pc.yellow(line));
       for (const warning of plan.warnings) ctx.err(pc.yellow(`warning: ${warning}`));
       ctx.out(`due: ${plan.sends.length}; held back: ${heldSummary(plan)}`);
       if (plan.suppressions.length > 0) ctx.out(`newly suppressed: ${plan.suppressions.length} user(s), recorded in the ledger by the next run`);
-      // User ids only: names and addresses never appear in plan output.
+      // User ids only: names and addresses never appear in the plan's rows (a set-aside row's text above is the file's own).
       for (const s of plan.sends.slice(0, limit)) ctx.out(`  send  ${s.userId}  ${s.campaign}/${s.step}${s.variant ? `#${s.variant}` : ""}  ${s.type}  ${s.reason}`);
       for (const h of plan.held.slice(0, limit)) ctx.out(`  ${h.status.padEnd(14)}  ${h.userId}  ${h.campaign}/${h.step}  ${h.reason}`);
       const hidden = Math.max(0, plan.sends.length - limit) + Math.max(0, plan.held.length - limit);

@@ -1,11 +1,14 @@
 import path from "node:path";
+import pc from "picocolors";
 import type { CommandSpec } from "../main.ts";
 import { NurtureError } from "../../engine/errors.ts";
 import { loadConfig } from "../../engine/config/index.ts";
 import { writePreviews } from "../../engine/templates/index.ts";
 import { openSnapshot } from "../../engine/data/snapshot.ts";
+import { describeBadRows, withBadRowExamples, type BadRowsWithExamples } from "../../engine/data/bad-row-examples.ts";
 
-async function userFromSnapshot(dataDir: string, userId: string): Promise<Record<string, unknown>> {
+/** The user's attributes, and the rows set aside while the snapshot loaded (the user's own first). */
+async function userFromSnapshot(dataDir: string, userId: string): Promise<{ user: Record<string, unknown>; badRows: BadRowsWithExamples[] }> {
   const snapshot = await openSnapshot(dataDir);
   try {
     const user = await snapshot.userAttributes(userId);
@@ -14,7 +17,7 @@ async function userFromSnapshot(dataDir: string, userId: string): Promise<Record
         problems: [{ code: "unknown-user", severity: "error", message: `unknown user "${userId}"`, file: "users", hint: "pass a user_id from the users table, or leave out --user to preview with a sample user" }],
       });
     }
-    return user;
+    return { user, badRows: await withBadRowExamples(snapshot.connection, await snapshot.badRows(), { dataDir, user: userId }) };
   } finally {
     snapshot.close();
   }
@@ -33,7 +36,8 @@ export const previewCommand: CommandSpec = {
   action: async (ctx, options) => {
     const config = await loadConfig(String(options.config ?? "config"));
     const userId = typeof options.user === "string" ? options.user : undefined;
-    const user = userId === undefined ? undefined : await userFromSnapshot(ctx.dataDir, userId);
+    const data = userId === undefined ? undefined : await userFromSnapshot(ctx.dataDir, userId);
+    const user = data?.user;
     // Shown as typed (`data/preview/x.html`), not as an absolute path.
     const outDir = typeof options.out === "string" ? options.out : path.join(String(options.data ?? "data"), "preview");
     const entries = await writePreviews(config, {
@@ -45,8 +49,9 @@ export const previewCommand: CommandSpec = {
     const index = path.join(outDir, "index.html");
     if (ctx.json) {
       const files = entries.map((e) => ({ ...e, html: path.join(outDir, e.html), text: path.join(outDir, e.text) }));
-      ctx.out(JSON.stringify({ out: outDir, index, files }, null, 2));
+      ctx.out(JSON.stringify({ out: outDir, index, files, ...(data ? { badRows: data.badRows } : {}) }, null, 2));
     } else {
+      for (const line of describeBadRows(data?.badRows ?? [])) ctx.err(pc.yellow(line));
       for (const e of entries) ctx.out(`${path.join(outDir, e.html)}  ${e.subject}`);
       ctx.out(`${entries.length} preview${entries.length === 1 ? "" : "s"} written; open ${index}`);
     }

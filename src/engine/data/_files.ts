@@ -6,13 +6,40 @@ import { sqlString } from "../sql/literals.ts";
 
 const list = (files: string[]): string => `[${files.map(sqlString).join(", ")}]`;
 
-/** Every file under `dir` (recursively) whose name ends with one of `extensions`, sorted. */
-function filesUnder(dir: string, extensions: string[]): string[] {
+/** The extensions the readers know, by format. */
+const EXTENSIONS = { parquet: [".parquet"], csv: [".csv"], ndjson: [".ndjson", ".jsonl"] } as const;
+
+/** Every file under `dir` (recursively), sorted; none when `dir` does not exist. */
+function allFilesUnder(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
+  if (!fs.statSync(dir).isDirectory()) {
+    throw new NurtureError("bad-snapshot-layout", `${dir} is a file, not a directory`, {
+      problems: [{
+        code: "bad-snapshot-layout", severity: "error", file: dir,
+        message: "each table of a snapshot is a directory of files (one or many), not a single file",
+        hint: `move the file into a directory of that name, e.g. ${path.join(dir, `${path.basename(dir)}${path.extname(dir) || ".csv"}`)}`,
+      }],
+    });
+  }
   return (fs.readdirSync(dir, { recursive: true }) as string[])
-    .filter((f) => extensions.some((e) => f.toLowerCase().endsWith(e)))
     .map((f) => path.join(dir, f))
+    .filter((f) => fs.statSync(f).isFile())
     .sort();
+}
+
+/** Every file under `dir` (recursively) whose name ends with one of `extensions`, sorted. */
+function filesUnder(dir: string, extensions: readonly string[]): string[] {
+  return allFilesUnder(dir).filter((f) => extensions.some((e) => f.toLowerCase().endsWith(e)));
+}
+
+/**
+ * Files under `dir` that no reader reads (another extension, e.g. `.json`, `.tsv` or
+ * `.csv.gz`), which the loader reports rather than skip in silence. Hidden files (a name
+ * starting with a dot, like `.DS_Store` or `.gitkeep`) are not data and are left out.
+ */
+export function unreadFiles(dir: string): string[] {
+  const known = Object.values(EXTENSIONS).flat();
+  return allFilesUnder(dir).filter((f) => !path.basename(f).startsWith(".") && !known.some((e) => f.toLowerCase().endsWith(e)));
 }
 
 /**
@@ -40,9 +67,9 @@ export interface ReaderSource {
  */
 export function readerSources(dir: string, options: { jsonColumns?: string; skipBadJson?: boolean } = {}): ReaderSource[] {
   const out: ReaderSource[] = [];
-  const parquet = filesUnder(dir, [".parquet"]);
-  const csv = filesUnder(dir, [".csv"]);
-  const json = filesUnder(dir, [".ndjson", ".jsonl"]);
+  const parquet = filesUnder(dir, EXTENSIONS.parquet);
+  const csv = filesUnder(dir, EXTENSIONS.csv);
+  const json = filesUnder(dir, EXTENSIONS.ndjson);
   const file = `filename = '${FILE_COLUMN}'`;
   if (parquet.length) {
     out.push({

@@ -18,7 +18,7 @@ import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { NurtureError } from "../errors.ts";
 import type { BadRowCount } from "../evaluate/types.ts";
 import { loadLedger } from "../ledger/table.ts";
-import { CSV_REJECTS, FILE_COLUMN, LINE_COLUMN, readerSources, type ReaderSource } from "./_files.ts";
+import { CSV_REJECTS, FILE_COLUMN, LINE_COLUMN, readerSources, unreadFiles, type ReaderSource } from "./_files.ts";
 import { sqlString } from "../sql/literals.ts";
 
 export interface Snapshot {
@@ -164,6 +164,7 @@ async function unreadable(table: string, dir: string, load: () => Promise<void>)
 
 /** Loads every user file into `users_raw`, then keeps the valid rows and rejects the rest. */
 async function loadUsers(conn: DuckDBConnection, dir: string): Promise<void> {
+  await settingAsideUnreadFiles(conn, "users", dir);
   const jsonColumns = await userJsonColumns(conn, readerSources(dir).find((s) => s.format === "ndjson"));
   const sources = readerSources(dir, { jsonColumns });
   if (sources.length === 0) {
@@ -212,6 +213,16 @@ async function userJsonColumns(conn: DuckDBConnection, json: ReaderSource | unde
   return names.length ? `{${names.map((n) => `${sqlString(n)}: 'VARCHAR'`).join(", ")}}` : undefined;
 }
 
+/** Counts each file under `dir` that no reader reads (`unreadFiles`) as set aside, so it is reported, not skipped in silence. */
+async function settingAsideUnreadFiles(conn: DuckDBConnection, table: string, dir: string): Promise<void> {
+  for (const file of unreadFiles(dir)) {
+    await conn.run("INSERT INTO rejected_rows VALUES ($1, $2, $3, json_object('bytes', $4::BIGINT)::VARCHAR)", [table, file, UNREAD_FILE, fs.statSync(file).size]);
+  }
+}
+
+/** Why a whole file is set aside: its extension names no format the loader reads. */
+const UNREAD_FILE = "a whole file not read: only .parquet, .csv, .ndjson and .jsonl are (counted once per file)";
+
 /** The column a loader adds for the reason a row is set aside: no export's own. */
 const REASON = "__nurture_reason";
 
@@ -240,6 +251,7 @@ const EVENT_TEXT_COLUMNS = "{user_id: 'VARCHAR', event: 'VARCHAR', ts: 'VARCHAR'
  * a view over the files without the rows set aside (`readInPlace`).
  */
 async function loadEvents(conn: DuckDBConnection, dir: string, keepEventIds: boolean): Promise<void> {
+  await settingAsideUnreadFiles(conn, "events", dir);
   const sources = readerSources(dir, { jsonColumns: EVENT_TEXT_COLUMNS });
   if (sources.length === 0) {
     await conn.run(`CREATE TABLE events (user_id VARCHAR, event VARCHAR, ts TIMESTAMPTZ, properties JSON${keepEventIds ? ", event_id VARCHAR" : ""})`);
@@ -300,7 +312,7 @@ async function loadEvents(conn: DuckDBConnection, dir: string, keepEventIds: boo
     WHERE rn > 1)`);
   await conn.run(`INSERT INTO rejected_rows
     SELECT 'events', source, _reason, to_json({user_id: user_id, event: event, ts: coalesce(ts::VARCHAR, _bad_ts),
-      properties: coalesce(properties::VARCHAR, _bad_properties), event_id: event_id, source: source})::VARCHAR
+      properties: coalesce(properties::VARCHAR, _bad_properties), event_id: event_id})::VARCHAR
     FROM ${table} WHERE _reason IS NOT NULL`);
   if (inPlace) {
     await readInPlace(conn, rows);
@@ -340,6 +352,7 @@ async function parquetStage(conn: DuckDBConnection, sql: string): Promise<{ rows
   // SQL names ignore case: an export's `User_ID` is read as user_id.
   const types = new Map([...(await columnTypes(conn, sql))].map(([name, type]) => [name.toLowerCase(), type]));
   const text = (name: string): string => (types.has(name) ? `${name}::VARCHAR` : "NULL::VARCHAR");
+  const eventId = types.has("event_id") ? "nullif(trim(event_id::VARCHAR), '')" : "NULL::VARCHAR";
   const tsType = types.get("ts") ?? "";
   const typedTs = /^(TIMESTAMP|DATE)/.test(tsType);
   const ts = !types.has("ts") ? "NULL::TIMESTAMPTZ" : typedTs ? "ts::TIMESTAMPTZ" : "TRY_CAST(ts::VARCHAR AS TIMESTAMPTZ)";
@@ -349,9 +362,9 @@ async function parquetStage(conn: DuckDBConnection, sql: string): Promise<{ rows
     : "to_json(properties)::VARCHAR";
   return {
     rows: `SELECT ${text("user_id")} AS user_id, ${text("event")} AS event, ${ts} AS ts, ${typedTs ? "NULL::VARCHAR" : text("ts")} AS ts_text,
-      ${properties} AS properties_text, ${text("event_id")} AS event_id, ${FILE_COLUMN} AS source, ${LINE_COLUMN} AS _line
+      ${properties} AS properties_text, ${eventId} AS event_id, ${FILE_COLUMN} AS source, ${LINE_COLUMN} AS _line
     FROM (${sql})`,
-    ids: `SELECT ${text("event_id")} AS event_id FROM (${sql})`,
+    ids: `SELECT ${eventId} AS event_id FROM (${sql})`,
   };
 }
 
@@ -367,7 +380,7 @@ async function stageText(conn: DuckDBConnection, sql: string): Promise<void> {
     ? "CASE WHEN json_type(to_json(properties)) = 'VARCHAR' THEN to_json(properties)->>'$' ELSE to_json(properties)::VARCHAR END"
     : "NULL";
   await withInsertionOrder(conn, () => conn.run(`INSERT INTO events_text
-    SELECT ${col("user_id")}, ${col("event")}, ${col("ts")}, ${properties}, ${col("event_id")}, ${FILE_COLUMN} FROM (${sql})`));
+    SELECT ${col("user_id")}, ${col("event")}, ${col("ts")}, ${properties}, nullif(trim(${col("event_id")}), ''), ${FILE_COLUMN} FROM (${sql})`));
 }
 
 /**

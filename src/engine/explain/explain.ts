@@ -18,7 +18,7 @@ import { evaluate } from "../evaluate/evaluate.ts";
 import { entryContext } from "../evaluate/_derived.ts";
 import { occurrenceTableSql } from "../evaluate/_occurrences.ts";
 import { hasOrphanKeys, stepSql } from "../evaluate/_steps-sql.ts";
-import type { HeldBack, PlannedSend, Plan } from "../evaluate/types.ts";
+import type { BadRowCount, HeldBack, PlannedSend, Plan } from "../evaluate/types.ts";
 
 /** One line of a campaign's history in the ledger. */
 export interface LedgerLine {
@@ -83,6 +83,8 @@ export interface Explanation {
   suppressed: string[];
   campaigns: CampaignExplanation[];
   warnings: string[];
+  /** Rows of the snapshot set aside while loading, as the plan counts them: any may be this user's. */
+  badRows: BadRowCount[];
 }
 
 /**
@@ -104,7 +106,7 @@ export async function explain(config: Config, snapshot: Snapshot, userId: string
   const campaigns: CampaignExplanation[] = [];
   for (const campaign of config.campaigns.values()) campaigns.push(await explainCampaign(conn, campaign, config, ctx, plan, userId));
   campaigns.sort((a, b) => VERDICT_ORDER.indexOf(a.verdict) - VERDICT_ORDER.indexOf(b.verdict) || a.id.localeCompare(b.id));
-  return { now: plan.now, userId, attributes, ...facts, campaigns, warnings: plan.warnings };
+  return { now: plan.now, userId, attributes, ...facts, campaigns, warnings: plan.warnings, badRows: plan.badRows };
 }
 
 const VERDICT_ORDER: Verdict[] = ["sends_now", "held", "waiting", "ended", "branch_not_taken", "finished", "not_in_audience", "not_entered"];
