@@ -184,6 +184,23 @@ describe("nurture compact-ledger", () => {
     expect(ledgerNames(dir)).toEqual(["20260928T150000Z-r1.ndjson"]);
   });
 
+  it("refuses a record no run writes (an `at` that is not a time, an unknown kind) rather than crash or archive it", async () => {
+    const lines = sentLines("r1", "welcome", "2026-09-28T15:00:00.000Z");
+    const cases: [string, string][] = [
+      ['{"kind": "sent", "at": "yesterday", "run": "r1", "key": "k"}', "line 2 is a `sent` record whose `at` is not a time"],
+      ['{"kind": "delivered", "at": "2026-09-28T15:00:00Z", "run": "r1", "key": "k"}', 'line 2 has an unknown kind "delivered"'],
+    ];
+    for (const [line, said] of cases) {
+      const dir = dataDir({ "20260928T150000Z-r1.ndjson": [lines[0]!, line, lines[1]!] });
+      const r = await compact(dir);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain("20260928T150000Z-r1.ndjson");
+      expect(r.err).toContain(said);
+      expect(r.err).not.toMatch(/this is a bug|\n\s+at /);
+      expect(ledgerNames(dir)).toEqual(["20260928T150000Z-r1.ndjson"]);
+    }
+  });
+
   it("an archive that is not one is an error naming it, for every reader", async () => {
     const dir = dataDir({});
     fs.writeFileSync(path.join(dir, "ledger/archive-2026-09.parquet"), "not parquet");

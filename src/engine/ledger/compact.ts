@@ -31,7 +31,7 @@ import { createDatabase } from "../data/snapshot.ts";
 import { sqlString } from "../sql/literals.ts";
 import { ARCHIVE_FILES_KEY, archiveName, archivedRunFiles, isArchiveName } from "./archive.ts";
 import { fileStart } from "./reader.ts";
-import { LEDGER_STRUCT, LEDGER_TABLE_COLUMNS, tornTail, withLedgerErrors } from "./table.ts";
+import { checkedAtSql, LEDGER_STRUCT, LEDGER_TABLE_COLUMNS, tornTail, withLedgerErrors } from "./table.ts";
 import { syncDirectory } from "./writer.ts";
 
 const DAY = 86_400_000;
@@ -155,14 +155,16 @@ function bySize<T>(items: readonly T[], size: (item: T) => number, max: number):
 /** Writes `files` (names under `dir`) as the archive `archive`, durably; returns its record count. */
 async function writeArchive(conn: DuckDBConnection, dir: string, archive: string, files: string[]): Promise<number> {
   const temporary = path.join(dir, `.${archive}.tmp`);
-  const columns = LEDGER_TABLE_COLUMNS.map((c) => (c === "at" ? `r."at"::TIMESTAMPTZ AS "at"` : `r."${c}"`)).join(", ");
+  const columns = LEDGER_TABLE_COLUMNS.map((c) => (c === "at" ? `${checkedAtSql()} AS "at"` : `"${c}"`)).join(", ");
   const sources = files.map((f) => sqlString(path.join(dir, f))).join(", ");
-  // Lines in file order, files in name order: the archive reads like the files did.
+  // Lines in file order, files in name order: the archive reads like the files did. A
+  // record no run can have written stops the compaction as it would stop a plan.
   await conn.run("SET preserve_insertion_order = true");
   await withLedgerErrors(() => conn.run(`COPY (
       SELECT parse_filename(filename) AS file, json::VARCHAR AS record, ${columns}
-      FROM (SELECT filename, json, json_transform(json, ${LEDGER_STRUCT}) AS r
-        FROM read_ndjson_objects([${sources}], filename = true))
+      FROM (SELECT filename, json, r.*, TRY_CAST(r."at" AS TIMESTAMPTZ) AS parsed_at FROM (
+        SELECT filename, json, json_transform(json, ${LEDGER_STRUCT}) AS r
+        FROM read_ndjson_objects([${sources}], filename = true)))
     ) TO ${sqlString(temporary)} (FORMAT parquet, COMPRESSION zstd,
       KV_METADATA {${ARCHIVE_FILES_KEY}: ${sqlString(JSON.stringify(files))}})`)).catch((error: unknown) => {
     fs.rmSync(temporary, { force: true });
