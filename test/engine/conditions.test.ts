@@ -58,6 +58,32 @@ describe("compileCondition", () => {
     expect(await matching(condition)).toEqual(expected);
   });
 
+  describe("compares by value whatever the column's type or the name's case", () => {
+    // x: a Parquet-like DOUBLE 5.0 and a time with an offset; y: text. `Plan` is spelt with a capital.
+    beforeAll(async () => {
+      await conn.run(`CREATE TABLE users_typed AS SELECT * FROM (VALUES
+        ('x', 5.0::DOUBLE, '2026-11-30T23:00:00-05:00', 'n/a', 'trial', NULL::VARCHAR),
+        ('y', NULL, '2026-11-30T23:00:00Z', '6', 'pro', NULL)) v(user_id, seats, ends_at, vip, "Plan", timezone)`);
+    });
+    const typed = async (condition: Condition): Promise<string[]> => {
+      const columns = new Set(["user_id", "seats", "ends_at", "vip", "Plan", "timezone"]);
+      const where = compileCondition(condition, { now: NOW, columns, segments, timezone: "UTC" });
+      return (await conn.runAndReadAll(`SELECT user_id FROM users_typed u WHERE ${where} ORDER BY user_id`)).getRowObjects().map((r) => String(r.user_id));
+    };
+
+    it.each<[string, Condition, string[]]>([
+      ["`in` with a number matches 5.0", { kind: "attribute", attribute: "seats", op: "in", value: [5, 7] }, ["x"]],
+      ["`not_in` with a number leaves 5.0 out", { kind: "attribute", attribute: "seats", op: "not_in", value: [5] }, ["y"]],
+      ["`neq` holds for a value that is no number", { kind: "attribute", attribute: "vip", op: "neq", value: 6 }, ["x"]],
+      ["a time compares as the instant it names, its offset included", { kind: "attribute", attribute: "ends_at", op: "gte", value: "2026-12-01" }, ["x"]],
+      ["`lt` a date is before that day began", { kind: "attribute", attribute: "ends_at", op: "lt", value: "2026-12-01T00:00:00Z" }, ["y"]],
+      ["`eq` a time matches the same instant written otherwise", { kind: "attribute", attribute: "ends_at", op: "eq", value: "2026-12-01T04:00:00Z" }, ["x"]],
+      ["an attribute named in another case than its column", { kind: "attribute", attribute: "plan", op: "eq", value: "trial" }, ["x"]],
+    ])("%s", async (_name, condition, expected) => {
+      expect(await typed(condition)).toEqual(expected);
+    });
+  });
+
   it("quotes values so a hostile config string stays a string", async () => {
     expect(await matching({ kind: "attribute", attribute: "plan", op: "eq", value: "x' OR '1'='1" })).toEqual([]);
   });

@@ -215,7 +215,8 @@ async function userFacts(conn: DuckDBConnection, userId: string): Promise<Pick<E
   const tags = (await conn.runAndReadAll(`SELECT tag, strftime(timezone('UTC', min(assigned_at)), '%Y-%m-%dT%H:%M:%S') || 'Z' AS at
     FROM user_tags WHERE user_id = ${user} GROUP BY tag ORDER BY min(assigned_at), tag`)).getRowObjects();
   return {
-    score: score ? Math.round(Number(score.score) * 100) / 100 : null,
+    // Cut, not rounded, to two decimals: 49.9976 shown as 50 beside the band of 49.9976 (warm under a hot of 50) would puzzle.
+    score: score ? Math.trunc(Number(score.score) * 100) / 100 : null,
     band: score ? (String(score.band) as ScoreBand) : null,
     level: level ? (String(level.level) as EngagementLevel) : null,
     tags: tags.map((t) => ({ tag: String(t.tag), assignedAt: String(t.at) })),

@@ -102,15 +102,25 @@ function noEventSql(event: string, withinMs: number, after: Anchor, where: Prope
 }
 
 function attribute(name: string, ctx: CompileContext): string {
-  return ctx.columns.has(name) ? `u.${ident(name)}` : "NULL";
+  return hasColumn(ctx, name) ? `u.${ident(name)}` : "NULL";
 }
+
+/** Whether the users table has the column: SQL names ignore case, so `plan` is a column `Plan`. */
+function hasColumn(ctx: CompileContext, name: string): boolean {
+  if (ctx.columns.has(name)) return true;
+  const lower = name.toLowerCase();
+  return [...ctx.columns].some((c) => c.toLowerCase() === lower);
+}
+
+/** A date ("2026-12-01") or date-time ("2026-12-01T09:00:00Z", with or without an offset) written as a value. */
+const TIME_VALUE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
 /**
  * The attribute `name` of user `u` as an instant: a date alone is the start of that day in
  * the user's zone (`trial_ends_at: "2026-11-26"` ends the trial at local midnight, not UTC's).
  */
 export function attributeTimeSql(name: string, ctx: CompileContext): string {
-  if (!ctx.columns.has(name)) return "CAST(NULL AS TIMESTAMPTZ)";
+  if (!hasColumn(ctx, name)) return "CAST(NULL AS TIMESTAMPTZ)";
   return attributeInstantSql(`u.${ident(name)}`, "u.timezone", ctx.zones, ctx.timezone ?? "UTC");
 }
 
@@ -120,25 +130,35 @@ function attributeSql(c: Extract<Condition, { kind: "attribute" }>, ctx: Compile
   const now = sqlInstant(ctx.now);
   const when = attributeTimeSql(c.attribute, ctx);
   const value = c.value;
+  // Numbers, booleans and times are compared by value, whatever the column's type: a
+  // Parquet DOUBLE 5.0, CSV text "5" and NDJSON 5 are all 5; "2026-11-30T23:00:00-05:00"
+  // is after "2026-12-01T00:00:00Z" has begun. A date written alone is the start of that
+  // day in the user's zone, as a date attribute is.
+  const instant = (v: string): string => attributeInstantSql(sqlString(v), "u.timezone", ctx.zones, ctx.timezone ?? "UTC");
   const scalar = (v: string | number | boolean): string =>
-    typeof v === "number" ? `TRY_CAST(${col} AS DOUBLE) = ${v}` : typeof v === "boolean" ? `TRY_CAST(${col} AS BOOLEAN) = ${v}` : `${text} = ${sqlString(v)}`;
-  const list = (values: (string | number)[]): string => values.map((v) => sqlString(String(v))).join(", ");
+    typeof v === "number" ? `TRY_CAST(${col} AS DOUBLE) = ${v}`
+    : typeof v === "boolean" ? `TRY_CAST(${col} AS BOOLEAN) = ${v}`
+    : TIME_VALUE.test(v) ? `coalesce(${when} = ${instant(v)}, ${text} = ${sqlString(v)})`
+    : `${text} = ${sqlString(v)}`;
+  const anyOf = (values: (string | number)[]): string => `(${values.map((v) => `coalesce(${scalar(v)}, false)`).join(" OR ") || "false"})`;
   switch (c.op) {
     case "eq":
       return `(${scalar(value as string | number | boolean)})`;
     case "neq":
-      return `(${col} IS NULL OR NOT (${scalar(value as string | number | boolean)}))`;
+      return `(${col} IS NULL OR NOT coalesce(${scalar(value as string | number | boolean)}, false))`;
     case "gt":
     case "gte":
     case "lt":
     case "lte": {
       const op = { gt: ">", gte: ">=", lt: "<", lte: "<=" }[c.op];
-      return typeof value === "number" ? `(TRY_CAST(${col} AS DOUBLE) ${op} ${value})` : `(${text} ${op} ${sqlString(String(value))})`;
+      if (typeof value === "number") return `(TRY_CAST(${col} AS DOUBLE) ${op} ${value})`;
+      if (TIME_VALUE.test(String(value))) return `(${when} ${op} ${instant(String(value))})`;
+      return `(${text} ${op} ${sqlString(String(value))})`;
     }
     case "in":
-      return `(${text} IN (${list(value as (string | number)[])}))`;
+      return anyOf(value as (string | number)[]);
     case "not_in":
-      return `(${col} IS NULL OR ${text} NOT IN (${list(value as (string | number)[])}))`;
+      return `(${col} IS NULL OR NOT ${anyOf(value as (string | number)[])})`;
     case "exists":
       return `(${col} IS NOT NULL AND ${text} <> '')`;
     case "not_exists":
@@ -166,7 +186,9 @@ export function whereSql(where: PropertyMatch | undefined, alias: string): strin
       if (typeof want === "boolean") return ` AND ${raw} = '${want}'`;
       const parts: string[] = [];
       if (want.contains !== undefined) parts.push(`contains(${raw}, ${sqlString(want.contains)})`);
-      if (want.in !== undefined) parts.push(`${raw} IN (${want.in.map((v) => sqlString(String(v))).join(", ")})`);
+      if (want.in !== undefined) {
+        parts.push(`(${want.in.map((v) => (typeof v === "number" ? `coalesce(${num} = ${v}, false)` : `coalesce(${raw} = ${sqlString(String(v))}, false)`)).join(" OR ") || "false"})`);
+      }
       if (want.gte !== undefined) parts.push(`${num} >= ${want.gte}`);
       if (want.lte !== undefined) parts.push(`${num} <= ${want.lte}`);
       return parts.map((p) => ` AND ${p}`).join("");
