@@ -101,6 +101,19 @@ describe("lead score", () => {
     expect((await scoreOf(scoring([{ event: "email.clicked", where: { campaign: "welcome" }, points: 5 }]), events)).score).toBe(5);
     expect((await scoreOf(scoring([{ event: "email.clicked", points: 5 }]), events)).score).toBe(10);
   });
+
+  it("dates an email rule's award with `where` at the first matching click, and ignores clicks after now", async () => {
+    // The blog click 40 days ago is outside `within`; the webinar click 10 days ago is the award.
+    const click = (link: string, daysAgo: number) => ev("email.clicked", daysAgo, { key: "k1", link });
+    const within = scoring([{ event: "email.clicked", where: { link: { contains: "webinar" } }, points: 5, withinMs: 30 * 86_400_000 }]);
+    expect((await scoreOf(within, [...email("k1", 41), click("https://x/blog", 40), click("https://x/webinar", 10)])).score).toBe(5);
+    expect((await scoreOf(within, [...email("k1", 41), click("https://x/webinar", -1)])).score).toBe(0);
+  });
+
+  it("counts a click as the open of an email rule `email.opened` with `where`, as without it", async () => {
+    const clicked = [...email("k1", 5), ev("email.clicked", 4, { key: "k1", campaign: "promo" })];
+    expect((await scoreOf(scoring([{ event: "email.opened", where: { campaign: "promo" }, points: 3 }]), clicked)).score).toBe(3);
+  });
 });
 
 describe("signal email_unopened", () => {
@@ -128,6 +141,13 @@ describe("signal email_unopened", () => {
 
   it("does not count an email delivered less than 3 days ago", async () => {
     expect((await scoreOf(unopened, email("k1", 2))).score).toBe(0);
+  });
+
+  it("matches `where` against the email's send or delivery event", async () => {
+    const sentFor = (key: string, campaign: string) => email(key, 5).map((row) => ({ ...row, properties: { ...row.properties, campaign } }));
+    const s = scoring([{ signal: "email_unopened", where: { campaign: "promo-blast" }, points: -2 }]);
+    expect((await scoreOf(s, sentFor("k1", "welcome"))).score).toBe(0);
+    expect((await scoreOf(s, sentFor("k2", "promo-blast"))).score).toBe(-2);
   });
 
   it("applies `per` to the signal: -2 for every two unopened emails", async () => {
@@ -163,6 +183,17 @@ describe("entry score_reached", () => {
     expect(plan.sends.map((x) => x.occurrence)).toEqual([ago(NOW, 2)]); // 15 reached 10 before the -10
     const plan2 = await evaluate(withScoring(s, { campaigns: new Map([["hot-lead", trigger(20)]]) }), snap, NOW);
     expect(plan2.sends).toEqual([]);
+  });
+
+  it("adds awards given at one instant together before comparing, whatever the order of the rules", async () => {
+    // 45 points, then one /careers view: +5 for any page, -5 for /careers, at one instant. The total stays 45.
+    const events = [ev("webinar.registered", 3), ev("page.viewed", 1, { path: "/careers" })];
+    const rules = [{ event: "page.viewed", points: 5 }, { event: "page.viewed", where: { path: "/careers" }, points: -5 }];
+    for (const ordered of [rules, [...rules].reverse()]) {
+      const snap = await openData({ users: [ANN], events });
+      const s = scoring([{ event: "webinar.registered", points: 45 }, ...ordered]);
+      expect((await evaluate(withScoring(s, { campaigns: new Map([["hot-lead", trigger(50)]]) }), snap, NOW)).sends).toEqual([]);
+    }
   });
 
   it("counts points a `within` window has since dropped: the total earned so far", async () => {

@@ -21,14 +21,19 @@ import { sqlInstant, sqlInterval } from "./literals.ts";
 
 const EMAIL_EVENTS = "('email.sent', 'email.delivered', 'email.opened', 'email.clicked')";
 
+/** SQL: the `msg` of an email event row (alias `e`, or unqualified when empty): see email_activity above. */
+export const messageHashSql = (alias = ""): string => {
+  const c = (name: string): string => (alias ? `${alias}.${name}` : name);
+  return `hash(coalesce(json_extract_string(${c("properties")}, '$.key'), ${c("event")} || '@' || CAST(epoch_ms(${c("ts")}) AS VARCHAR)))`;
+};
+
 /** `SELECT user_id, msg, event, ts` for every human email event up to `now`. */
 export function emailActivitySql(now: Date, machineOpenMs: number): string {
   const at = sqlInstant(now);
   // Only opens can be machine opens: the other events pass straight through, and only the
   // opens are joined to their message's send instant.
   return `WITH e AS (
-      SELECT user_id, event, ts,
-        hash(coalesce(json_extract_string(properties, '$.key'), event || '@' || CAST(epoch_ms(ts) AS VARCHAR))) AS msg
+      SELECT user_id, event, ts, ${messageHashSql()} AS msg
       FROM events WHERE ts <= ${at} AND event IN ${EMAIL_EVENTS}),
     l AS (SELECT hash(key) AS msg, min("at") AS sent_at FROM ledger WHERE kind = 'sent' AND "at" <= ${at} GROUP BY key),
     s AS (SELECT user_id, msg, min(ts) AS sent_at FROM e WHERE event IN ('email.sent', 'email.delivered') GROUP BY user_id, msg)

@@ -5,10 +5,11 @@
  * event rules together), or, for email behaviour, messages from `email_messages`:
  *
  * - `email.opened` / `email.clicked` rules count emails, not events: each email once, at
- *   its first human open (or click — a click is an open) / its first click. Machine opens
- *   never score.
+ *   its first human open (or click — a click is an open) / its first click, and with
+ *   `where` at the first of those that matches it. Machine opens never score.
  * - `signal: email_unopened` is an email delivered and neither opened by a person nor
  *   clicked within 3 days; it occurs at delivery + 3 days, once that instant has passed.
+ *   Its `where` matches the email's send or delivery event.
  *
  * Awards: every `per`-th occurrence of a rule (in time order) gives `points` at the instant
  * of that occurrence; `max_points` caps the absolute total of the rule in award order (the
@@ -21,6 +22,7 @@
  */
 import type { ScoreRule, Scoring } from "../config/types.ts";
 import { whereSql } from "./conditions.ts";
+import { messageHashSql } from "./email-activity.ts";
 import { sqlInstant, sqlInterval, sqlString } from "./literals.ts";
 
 /** Delivered and not opened within this long: the `email_unopened` signal. */
@@ -41,14 +43,23 @@ export function scoreOccurrencesSql(scoring: Scoring, now: Date): string {
   scoring.rules.forEach((rule, i) => {
     if (rule.signal === "email_unopened") {
       const due = `m.delivered_at + ${sqlInterval(UNOPENED_AFTER_MS)}`;
+      // A property match reads the message's send or delivery event (its campaign, step, type…).
+      const where = rule.where ? ` AND EXISTS (SELECT 1 FROM events e WHERE e.user_id = m.user_id AND e.event IN ('email.sent', 'email.delivered')
+        AND e.ts <= ${at} AND ${messageHashSql("e")} = m.msg${whereSql(rule.where, "e")})` : "";
       parts.push(`SELECT m.user_id, ${i} AS rule, ${due} AS ts FROM email_messages m
-        WHERE ${due} <= ${at} AND (m.engaged_at IS NULL OR m.engaged_at > ${due})`);
+        WHERE ${due} <= ${at} AND (m.engaged_at IS NULL OR m.engaged_at > ${due})${where}`);
+    } else if (isEmailMessageRule(rule) && rule.where) {
+      // Each email once, at its first human open or click (or first click) that matches:
+      // the events themselves, as of now, with machine opens left out as email_activity does.
+      const names = rule.event === "email.opened" ? "('email.opened', 'email.clicked')" : "('email.clicked')";
+      parts.push(`SELECT e.user_id, ${i} AS rule, min(e.ts) AS ts FROM (
+          SELECT e.user_id, e.event, e.ts, ${messageHashSql("e")} AS msg FROM events e
+          WHERE e.ts <= ${at} AND e.event IN ${names}${whereSql(rule.where, "e")}) e
+        WHERE EXISTS (SELECT 1 FROM email_activity a WHERE a.user_id = e.user_id AND a.msg = e.msg AND a.event = e.event AND a.ts = e.ts)
+        GROUP BY e.user_id, e.msg`);
     } else if (isEmailMessageRule(rule)) {
       const column = rule.event === "email.opened" ? "engaged_at" : "clicked_at";
-      // A property match reads the message's own event of that name (its campaign, step, type…).
-      const where = rule.where ? ` AND EXISTS (SELECT 1 FROM events e WHERE e.user_id = m.user_id AND e.event = ${sqlString(rule.event!)}
-        AND hash(json_extract_string(e.properties, '$.key')) = m.msg${whereSql(rule.where, "e")})` : "";
-      parts.push(`SELECT m.user_id, ${i} AS rule, m.${column} AS ts FROM email_messages m WHERE m.${column} IS NOT NULL${where}`);
+      parts.push(`SELECT m.user_id, ${i} AS rule, m.${column} AS ts FROM email_messages m WHERE m.${column} IS NOT NULL`);
     }
   });
   return parts.length ? parts.join("\nUNION ALL\n") : "SELECT NULL::VARCHAR AS user_id, NULL::INTEGER AS rule, NULL::TIMESTAMPTZ AS ts WHERE false";
@@ -83,10 +94,15 @@ export function userScoresSql(scoring: Scoring, now: Date): string {
       FROM users u LEFT JOIN score_awards a ON a.user_id = u.user_id GROUP BY u.user_id)`;
 }
 
-/** `SELECT user_id, award_at, running`: the undecayed running total at each award, from all-history awards `awards`. */
+/**
+ * `SELECT user_id, award_at, running`: the undecayed running total at each award, from
+ * all-history awards `awards`. Awards at one instant are added together first (a RANGE
+ * frame), so the total never passes through a value it did not hold, whatever the order
+ * of the rules in scoring.json.
+ */
 export function scoreHistorySql(awards: string): string {
   return `SELECT user_id, award_at,
-      sum(points) OVER (PARTITION BY user_id ORDER BY award_at, rule ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running
+      sum(points) OVER (PARTITION BY user_id ORDER BY award_at RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running
     FROM (${awards})`;
 }
 
