@@ -54,21 +54,56 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
     });
   }
 
+  // With --json a failure is machine output too: one JSON object on stdout, the text on stderr as ever.
+  const json = argv.includes("--json") && !argv.includes("--help");
+  const failed = (code: number, error: { code: string; message: string; problems?: unknown[] }): number => {
+    if (json) out(JSON.stringify({ ok: false, exitCode: code, error: { problems: [], ...error } }, null, 2));
+    return code;
+  };
   try {
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? 0 : 2;
+  } catch (caught) {
+    if (caught instanceof CommanderError) {
+      return caught.exitCode === 0 ? 0 : failed(2, { code: "usage", message: caught.message.replace(/^error: /, "") });
     }
-    if (error instanceof NurtureError) {
-      err(pc.red(error.message));
+    const error = caught instanceof NurtureError ? caught : fromSystemError(caught);
+    if (error) {
+      // The headline only when no problem already says it.
+      if (!error.problems.some((p) => p.message === error.message)) err(pc.red(error.message));
       for (const problem of error.problems) err(formatProblem(problem));
-      if (debug && error.stack) err(error.stack);
-      return error.exitCode;
+      if (debug && (error.cause instanceof Error ? error.cause.stack : error.stack)) err(String(error.cause instanceof Error ? error.cause.stack : error.stack));
+      return failed(error.exitCode, { code: error.code, message: error.message, problems: error.problems });
     }
     err(pc.red("nurture: unexpected error (this is a bug; please report it with the output below)"));
-    err(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    return 1;
+    err(caught instanceof Error ? (caught.stack ?? caught.message) : String(caught));
+    return failed(1, { code: "unexpected", message: caught instanceof Error ? caught.message : String(caught) });
   }
+}
+
+/** What the operating system refused, and what to do about it. */
+const SYSTEM_ERRORS: Record<string, { what: string; hint: string }> = {
+  EACCES: { what: "permission denied", hint: "check the permissions of the path (ls -l), or run as a user who may read and write it" },
+  EPERM: { what: "operation not permitted", hint: "check the permissions of the path (ls -l), or run as a user who may read and write it" },
+  ENOTDIR: { what: "a file is where a directory should be", hint: "give a directory, or move the file out of the way" },
+  EISDIR: { what: "a directory is where a file should be", hint: "give a file, or move the directory out of the way" },
+  EROFS: { what: "the file system is read-only", hint: "give a directory on a writable file system" },
+  ENOSPC: { what: "no space left on the device", hint: "free some space, or give a directory on another device" },
+};
+
+/**
+ * A file-system error the user can meet (a path they may not read, a file where a
+ * directory should be) as a NurtureError naming the path, so it is reported like any
+ * other problem, without a stack trace; undefined for anything else.
+ */
+function fromSystemError(error: unknown): NurtureError | undefined {
+  const e = error as NodeJS.ErrnoException;
+  const known = e && typeof e === "object" && typeof e.code === "string" ? SYSTEM_ERRORS[e.code] : undefined;
+  if (!known) return undefined;
+  const file = e.path ?? (e as { dest?: string }).dest;
+  const message = `cannot ${e.syscall ?? "use"} ${file ?? "a path"}: ${known.what}`;
+  return new NurtureError(`fs-${e.code!.toLowerCase()}`, message, {
+    cause: error,
+    problems: [{ code: `fs-${e.code!.toLowerCase()}`, severity: "error", message, ...(file ? { file } : {}), hint: known.hint }],
+  });
 }

@@ -1,3 +1,6 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseNow } from "../../src/cli/context.ts";
 import { nurture } from "../support/cli.ts";
@@ -36,5 +39,48 @@ describe("nurture CLI", () => {
       if (zone === undefined) delete process.env.TZ;
       else process.env.TZ = zone;
     }
+  });
+
+  it("refuses a --now that is not strict ISO 8601 or names a day that does not exist, instead of guessing", async () => {
+    for (const [text, said] of [
+      ["2026-11-20 9:00 PM", "is not an ISO-8601 instant"],
+      ["2026-11-20 EST", "is not an ISO-8601 instant"],
+      ["2026-02-30T09:00:00Z", "names a date or time that does not exist"],
+      ["0000-01-01T00:00:00Z", "is before 1970"],
+    ]) {
+      const r = await nurture("validate", "--now", text!);
+      expect(r.code, text).toBe(2);
+      expect(r.err).toContain(`--now "${text}" ${said}`);
+    }
+  });
+
+  it("with --json, a failure is one JSON object on stdout as well as the message on stderr", async () => {
+    const r = await nurture("plan", "--json", "--config", "test/fixtures/config/valid", "--data", "/nonexistent/nurture-data", "--now", "2026-11-20T09:00:00Z");
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out)).toMatchObject({ ok: false, exitCode: 1, error: { code: "no-snapshot", problems: [expect.objectContaining({ hint: expect.any(String) })] } });
+    expect(r.err).toContain("no snapshot");
+    const usage = await nurture("plan", "--json", "--now", "soon");
+    expect(usage.code).toBe(2);
+    expect(JSON.parse(usage.out)).toMatchObject({ ok: false, exitCode: 2, error: { code: "usage" } });
+  });
+
+  it("reports a path the system refuses (a file where a directory should be) by its path, without a stack trace", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nurture-cli-"));
+    try {
+      fs.writeFileSync(path.join(dir, "file"), "not a directory");
+      const r = await nurture("demo", "--data", path.join(dir, "file", "demo"), "--users", "10", "--days", "3", "--replay-days", "0");
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(`${path.join(dir, "file")}`);
+      expect(r.err).toContain("a file is where a directory should be");
+      expect(r.err).not.toMatch(/this is a bug|\n\s+at /);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("prints an error's message once", async () => {
+    const r = await nurture("plan", "--config", "/nonexistent/nurture-config", "--now", "2026-11-20T09:00:00Z");
+    expect(r.code).toBe(1);
+    expect(r.err.split("\n").filter((l) => l.includes("/nonexistent/nurture-config does not exist"))).toHaveLength(1);
   });
 });

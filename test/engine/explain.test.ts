@@ -187,5 +187,6 @@ describe("nurture explain", () => {
     const r = await nurture("explain", "--user", "ann", "--campaign", "nope", "--config", CONFIG, "--data", data);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/known: .*welcome/);
+    expect((await nurture("explain", "--user", "ann", "--campaign", "", "--config", CONFIG, "--data", data)).code).toBe(2);
   });
 });

@@ -52,6 +52,14 @@ describe("nurture plan", () => {
     expect(r.err).toContain('set aside: 1 users row(s): missing user_id\n    snapshots/users/u.ndjson: {"user_id":"","email":"x@example.com"');
   });
 
+  it("takes --limit as a whole number of rows only", async () => {
+    for (const limit of ["abc", "-2", "1.5"]) {
+      const r = await nurture("plan", "--config", "test/fixtures/config/valid", "--data", data, "--now", "2026-11-20T09:00:00Z", "--limit", limit);
+      expect(r.code, limit).toBe(2);
+      expect(r.err).toContain(`--limit "${limit}" must be a whole number of rows`);
+    }
+  });
+
   it("exits 1 naming the directory when there is no snapshot", async () => {
     const r = await nurture("plan", "--config", "test/fixtures/config/valid", "--data", path.join(data, "nope"));
     expect(r.code).toBe(1);

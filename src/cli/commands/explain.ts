@@ -53,7 +53,7 @@ export const explainCommand: CommandSpec = {
     if (!userId) throw usageError("explain needs --user ID, e.g. nurture explain --user u00042");
     const config = await loadConfig(ctx.configDir);
     const only = options.campaign === undefined ? undefined : String(options.campaign);
-    if (only && !config.campaigns.has(only)) {
+    if (only !== undefined && !config.campaigns.has(only)) {
       throw usageError(`--campaign "${only}" is not a sequence or trigger in ${ctx.configDir}; known: ${[...config.campaigns.keys()].sort().join(", ")}`);
     }
     const snapshot = await openSnapshot(ctx.dataDir);

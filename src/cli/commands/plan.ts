@@ -3,6 +3,7 @@ import type { CommandSpec } from "../main.ts";
 import { loadConfig } from "../../engine/config/index.ts";
 import { openSnapshot } from "../../engine/data/snapshot.ts";
 import { describeBadRows, withBadRowExamples } from "../../engine/data/bad-row-examples.ts";
+import { usageError } from "../../engine/errors.ts";
 import { evaluate } from "../../engine/evaluate/evaluate.ts";
 import type { Plan } from "../../engine/evaluate/types.ts";
 
@@ -28,7 +29,9 @@ export const planCommand: CommandSpec = {
         ctx.out(JSON.stringify({ ...plan, badRows }, null, 2));
         return 0;
       }
-      const limit = Number(options.limit) || Infinity;
+      const asked = String(options.limit).trim();
+      if (!/^\d+$/.test(asked)) throw usageError(`--limit "${options.limit}" must be a whole number of rows (0 for all)`);
+      const limit = Number(asked) || Infinity;
       ctx.out(`plan as of ${plan.now}: ${plan.users} users, ${plan.events} events`);
       for (const line of describeBadRows(badRows)) ctx.err(pc.yellow(line));
       for (const warning of plan.warnings) ctx.err(pc.yellow(`warning: ${warning}`));
