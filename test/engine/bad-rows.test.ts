@@ -20,6 +20,7 @@ afterEach(() => {
 function dataDir(files: Record<string, string | object[]>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nurture-bad-rows-"));
   dirs.push(dir);
+  for (const table of ["users", "events"]) fs.mkdirSync(path.join(dir, "snapshots", table), { recursive: true });
   for (const [file, content] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     fs.writeFileSync(path.join(dir, file), typeof content === "string" ? content : content.map((r) => JSON.stringify(r)).join("\n"));

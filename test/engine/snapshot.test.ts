@@ -13,10 +13,13 @@ afterEach(() => {
   open = [];
 });
 
-/** A data dir with the given files under snapshots/ (paths relative to it). */
+/** A data dir with the given files (paths relative to it) and, unless there are none, both snapshot tables' directories. */
 function dataDir(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nurture-snap-"));
   dirs.push(dir);
+  if (Object.keys(files).length > 0) {
+    for (const table of ["users", "events"]) if (!(`snapshots/${table}` in files)) fs.mkdirSync(path.join(dir, "snapshots", table), { recursive: true });
+  }
   for (const [name, text] of Object.entries(files)) {
     const file = path.join(dir, name);
     fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -429,5 +432,13 @@ describe("openSnapshot on awkward exports", () => {
   it("names a table given as a file instead of a directory, and how to fix it", async () => {
     const dir = dataDir({ "snapshots/users": USERS_CSV });
     await expect(openSnapshot(dir)).rejects.toMatchObject({ code: "bad-snapshot-layout", problems: [expect.objectContaining({ file: path.join(dir, "snapshots/users") })] });
+  });
+
+  it("refuses a snapshot without its events (or users) directory, which would read as no one ever doing anything", async () => {
+    const dir = dataDir({ "snapshots/users/u.csv": USERS_CSV });
+    fs.rmSync(path.join(dir, "snapshots/events"), { recursive: true });
+    await expect(openSnapshot(dir)).rejects.toMatchObject({ code: "no-snapshot", problems: [expect.objectContaining({ file: path.join(dir, "snapshots/events") })] });
+    fs.mkdirSync(path.join(dir, "snapshots/events"));
+    expect(Number((await rows(await snap(dir), "SELECT count(*) AS n FROM events"))[0]!.n)).toBe(0);
   });
 });

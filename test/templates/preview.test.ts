@@ -96,6 +96,7 @@ describe("nurture preview", () => {
   async function dataWithUser(): Promise<string> {
     const data = path.join(dir, "data");
     await fs.mkdir(path.join(data, "snapshots/users"), { recursive: true });
+    await fs.mkdir(path.join(data, "snapshots/events"), { recursive: true });
     await fs.writeFile(path.join(data, "snapshots/users/users.csv"), "user_id,email,first_name,created_at,plan\nu42,zoe@example.com,Zoë,2026-11-01T10:00:00Z,team\n");
     return data;
   }

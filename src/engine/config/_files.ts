@@ -22,11 +22,17 @@ const DIRS: Record<string, { kind: FileKind; ext: string }> = {
   templates: { kind: "template", ext: ".md" },
 };
 
+/**
+ * The entries of a config folder, by name; none when it does not exist. A folder that
+ * exists and cannot be read is an error (the file system's, reported with its path):
+ * skipping it would drop every campaign in it without a word.
+ */
 async function entries(dir: string): Promise<{ name: string; isDir: boolean }[]> {
   try {
     return (await fs.readdir(dir, { withFileTypes: true })).map((d) => ({ name: d.name, isDir: d.isDirectory() })).sort((a, b) => a.name.localeCompare(b.name));
-  } catch {
-    return [];
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
   }
 }
 

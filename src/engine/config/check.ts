@@ -104,7 +104,8 @@ export async function checkConfig(dir: string): Promise<CheckResult> {
   const root = path.resolve(dir);
   const stat = await fs.stat(root).catch(() => undefined);
   if (!stat?.isDirectory()) {
-    return { problems: [{ code: "config-not-found", severity: "error", message: `config directory ${dir} does not exist`, hint: "pass --config DIR pointing at the folder with settings.json" }] };
+    const message = stat ? `${dir} is a file, not the config directory` : `config directory ${dir} does not exist`;
+    return { problems: [{ code: "config-not-found", severity: "error", message, hint: "pass --config DIR pointing at the folder with settings.json" }] };
   }
   const { files, problems } = await readConfigFiles(root);
   if (!files.some((f) => f.kind === "settings")) {

@@ -102,9 +102,21 @@ export async function openSnapshot(dataDir: string, options: SnapshotOptions = {
         severity: "error",
         message: `${root} does not exist`,
         file: root,
-        hint: "export users and events under data/snapshots/{users,events}/ (Parquet, CSV or NDJSON), or make demo data with `nurture demo`",
+        hint: `export users and events under ${path.join(root, "users")}/ and ${path.join(root, "events")}/ (Parquet, CSV or NDJSON), or make demo data with \`nurture demo\``,
       }],
     });
+  }
+  for (const table of ["users", "events"]) {
+    // A missing table would read as empty: every "did not do X" rule would then hold for everyone.
+    if (!fs.existsSync(path.join(root, table))) {
+      throw new NurtureError("no-snapshot", `the snapshot at ${root} has no ${table}`, {
+        problems: [{
+          code: "no-snapshot", severity: "error", file: path.join(root, table),
+          message: `${path.join(root, table)} does not exist, so the snapshot holds no ${table} at all`,
+          hint: `export the ${table} there (Parquet, CSV or NDJSON); if there truly are none yet, create the directory (with a .gitkeep for git)`,
+        }],
+      });
+    }
   }
   const db = await createDatabase(options);
   const conn = await db.connect();

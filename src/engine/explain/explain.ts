@@ -230,7 +230,7 @@ async function unknownUser(conn: DuckDBConnection, userId: string): Promise<Nurt
     WHERE tbl = 'users' AND json_extract_string(row_json, '$.user_id') = ${sqlString(userId)}`);
   const hint = rejected.length
     ? `its row was set aside as bad (${rejected.join("; ")}); fix the row in the users snapshot`
-    : "check the id (ids are case-sensitive) and that the users snapshot under data/snapshots/users/ contains it";
+    : "check the id (ids are case-sensitive) and that the users snapshot (snapshots/users/ under --data) contains it";
   return new NurtureError("unknown-user", `no user "${userId}" in the snapshot`, {
     problems: [{ code: "unknown-user", severity: "error", message: `no user "${userId}" in the snapshot`, hint }],
   });
