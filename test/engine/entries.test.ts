@@ -46,6 +46,15 @@ describe("entrySql", () => {
     expect(await occurrences(entry)).toEqual(expected);
   });
 
+  it("a user who signs up after now has no occurrence yet, so a past --now plans what a run then would have", async () => {
+    // cat signs up at 12:00 UTC on the 19th: at 06:00 she does not exist, at 13:00 she does.
+    const trial: Entry = { on: "condition", condition: { kind: "attribute", attribute: "plan", op: "eq", value: "trial" } };
+    expect((await occurrences(trial, new Date("2026-11-19T06:00:00Z"))).map((o) => o.split(" ")[0])).toEqual(["ann", "dan"]);
+    expect((await occurrences(trial, new Date("2026-11-19T13:00:00Z"))).map((o) => o.split(" ")[0])).toEqual(["ann", "cat", "dan"]);
+    const quiet: Entry = { on: "inactive", forMs: 0 };
+    expect((await occurrences(quiet, new Date("2026-11-19T06:00:00Z"))).map((o) => o.split(" ")[0])).not.toContain("cat");
+  });
+
   it("condition days follow each user's time zone across midnight UTC", async () => {
     // 23:30 UTC: already the 21st in Berlin and Tokyo, still the 20th in New York.
     const late = new Date("2026-11-20T23:30:00Z");

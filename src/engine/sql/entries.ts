@@ -31,6 +31,8 @@ const isoId = (expr: string): string => `strftime(timezone('UTC', ${expr}), '%Y-
  */
 export function entrySql(entry: Entry, ctx: EntryContext): string {
   const now = sqlInstant(ctx.now);
+  // A user who signs up after `now` does not exist yet: a past `--now` must plan what a run then would have.
+  const signedUp = `u.created_at <= ${now}`;
   const select = (user: string, at: string, from: string): string =>
     `SELECT ${user} AS user_id, ${at} AS occurred_at, ${isoId(at)} AS occurrence ${from}`;
   switch (entry.on) {
@@ -48,20 +50,20 @@ export function entrySql(entry: Entry, ctx: EntryContext): string {
       }
       if (after.kind === "attribute") {
         const anchor = attributeTimeSql(after.attribute, ctx);
-        return select("u.user_id", `${anchor} + ${within}`, `FROM users u WHERE ${anchor} + ${within} <= ${now} AND ${missing(anchor)}`);
+        return select("u.user_id", `${anchor} + ${within}`, `FROM users u WHERE ${signedUp} AND ${anchor} + ${within} <= ${now} AND ${missing(anchor)}`);
       }
       return select("u.user_id", `a.ts + ${within}`, `FROM events a JOIN users u ON u.user_id = a.user_id
         WHERE a.event = ${sqlString(after.event)} AND a.ts + ${within} <= ${now}${whereSql(after.where, "a")} AND ${missing("a.ts")}`);
     }
     case "attribute_date": {
       const at = `${attributeTimeSql(entry.attribute, ctx)} + ${sqlInterval(entry.offsetMs)}`;
-      return select("u.user_id", at, `FROM users u WHERE ${at} <= ${now}`);
+      return select("u.user_id", at, `FROM users u WHERE ${signedUp} AND ${at} <= ${now}`);
     }
     case "inactive": {
       // The quiet spell that began with the last activity (or signup) and has lasted long enough.
       const last = `coalesce((SELECT max(e.ts) FROM events e WHERE e.user_id = u.user_id AND e.ts <= ${now} AND ${ACTIVITY}), u.created_at)`;
       return `SELECT user_id, occurred_at, ${isoId("occurred_at")} AS occurrence FROM (
-        SELECT u.user_id, ${last} + ${sqlInterval(entry.forMs)} AS occurred_at FROM users u) q WHERE occurred_at <= ${now}`;
+        SELECT u.user_id, ${last} + ${sqlInterval(entry.forMs)} AS occurred_at FROM users u WHERE ${signedUp}) q WHERE occurred_at <= ${now}`;
     }
     case "tag_assigned":
       return select("t.user_id", "t.assigned_at", `FROM user_tags t WHERE t.tag = ${sqlString(entry.tag)} AND t.assigned_at <= ${now}`);
@@ -69,7 +71,7 @@ export function entrySql(entry: Entry, ctx: EntryContext): string {
       // One occurrence per local calendar day on which the condition holds; re-entry spaces them.
       const { day, start } = localTodaySql(ctx);
       return `SELECT u.user_id, ${start} AS occurred_at, ${day} AS occurrence
-        FROM users u WHERE ${compileCondition(entry.condition, ctx)}`;
+        FROM users u WHERE ${signedUp} AND ${compileCondition(entry.condition, ctx)}`;
     }
     case "score_reached":
       // score_history: the running, undecayed total at each award (see scoring.ts).
@@ -81,7 +83,7 @@ export function entrySql(entry: Entry, ctx: EntryContext): string {
       return `SELECT u.user_id, ${start} AS occurred_at, ${day} AS occurrence FROM users u
         JOIN ${dayLevelsTable(0)} t ON t.user_id = u.user_id AND t.level = ${sqlString(entry.to)}
         LEFT JOIN ${dayLevelsTable(entry.lookbackMs)} p ON p.user_id = u.user_id
-        WHERE p.level IS DISTINCT FROM ${sqlString(entry.to)}`;
+        WHERE ${signedUp} AND p.level IS DISTINCT FROM ${sqlString(entry.to)}`;
     }
   }
 }
