@@ -105,23 +105,39 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
 
 const secs = (ms: number): number => Math.round(ms / 100) / 10;
 
-/** Refuses to wipe a data directory that holds something other than a previous demo. */
+/**
+ * Refuses to wipe a data directory that holds something other than a previous demo: any
+ * file under `snapshots/` or `ledger/` when no demo made the directory, and otherwise any
+ * file a demo does not write (beside its users and events, its marker and its ledger run
+ * files, `…-sim-….ndjson`), such as a real ledger file or a note added since.
+ */
 function guardDataDir(dataDir: string, force: boolean): void {
-  if (force || fs.existsSync(path.join(dataDir, MARKER))) return;
-  const occupied = ["snapshots", "ledger"].filter((d) => {
+  if (force) return;
+  const demoMade = fs.existsSync(path.join(dataDir, MARKER));
+  const foreign = ["snapshots", "ledger"].flatMap((d) => {
     const dir = path.join(dataDir, d);
-    return fs.existsSync(dir) && fs.readdirSync(dir).length > 0;
+    if (!fs.existsSync(dir)) return [];
+    const files = (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => !fs.statSync(path.join(dir, f)).isDirectory()).map((f) => path.join(d, f));
+    return demoMade ? files.filter((f) => !writtenByDemo(f)) : files;
   });
-  if (occupied.length === 0) return;
+  if (foreign.length === 0) return;
   throw new NurtureError("demo-would-overwrite", `${dataDir} already holds data that nurture demo did not make`, {
     problems: [{
       code: "demo-would-overwrite",
       severity: "error",
-      message: `${occupied.map((d) => `${d}/`).join(" and ")} would be replaced`,
+      message: `${foreign.length} file(s) under snapshots/ and ledger/ would be removed, e.g. ${foreign.slice(0, 3).join(", ")}`,
       file: dataDir,
-      hint: "point --data at another directory (e.g. --data demo-data), or pass --force to replace it",
+      hint: "point --data at another directory (e.g. --data demo-data), or pass --force to replace snapshots/ and ledger/ entirely",
     }],
   });
+}
+
+/** Whether a file (relative to the data directory) is one a demo writes. */
+function writtenByDemo(file: string): boolean {
+  const [top, sub] = file.split(path.sep);
+  if (file === MARKER) return true;
+  if (top === "snapshots") return sub === "users" || sub === "events";
+  return top === "ledger" && /-sim-[^/]*\.ndjson$/.test(file);
 }
 
 /** Streams the generator into DuckDB in chunks (bounded memory) and writes the first snapshot. */

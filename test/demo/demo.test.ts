@@ -101,6 +101,17 @@ describe("nurture demo", () => {
     expect(fs.readFileSync(path.join(foreign, "ledger", "20261101T000000Z-real.ndjson"), "utf8")).toBe("{}\n");
   });
 
+  it("refuses to replace a demo's directory to which a real file was added since, and leaves it as it is", async () => {
+    const again = path.join(root, "again");
+    const real = path.join(again, "ledger", "20261101T000000Z-real.ndjson");
+    fs.writeFileSync(real, "{}\n");
+    const r = await nurture("demo", "--data", again, ...small);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("ledger/20261101T000000Z-real.ndjson");
+    expect(fs.readFileSync(real, "utf8")).toBe("{}\n");
+    expect(fs.existsSync(path.join(again, "snapshots", "users"))).toBe(true);
+  });
+
   it("rejects a replay longer than the period as a usage error", async () => {
     const r = await nurture("demo", "--data", path.join(root, "x"), "--users", "10", "--days", "3", "--replay-days", "5");
     expect(r.code).toBe(2);
