@@ -286,7 +286,7 @@ describe("evaluate", () => {
       // New York springs forward on 2026-03-08: local midnights of the 6th and the 9th are
       // 71 hours apart, and a 3-day cooldown still lets the trigger start again on the 9th.
       const c = withCampaigns(daily({ policy: "cooldown", cooldownMs: 3 * D }));
-      const users = [{ ...ANN, overdue_tasks: 3, timezone: "America/New_York" }];
+      const users = [{ ...ANN, overdue_tasks: 3, timezone: "America/New_York", created_at: "2026-01-01T00:00:00Z" }];
       const march6 = sent(keyOf("hello", "2026-03-06"), "2026-03-06T14:00:01Z", "2026-03-06");
       expect((await plan(c, { users, ledger: march6 }, "2026-03-08T14:00:00Z")).sends).toEqual([]);
       expect((await plan(c, { users, ledger: march6 }, "2026-03-09T13:00:00Z")).sends.map((s) => s.occurrence)).toEqual(["2026-03-09"]);
