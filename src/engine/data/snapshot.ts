@@ -317,10 +317,11 @@ async function loadEvents(conn: DuckDBConnection, dir: string, keepEventIds: boo
       FROM (SELECT *, TRY_CAST(properties_text AS JSON) AS properties FROM ${rows}) r
       LEFT JOIN users u ON u.user_id = r.user_id)${inPlace ? " WHERE _traced" : ""}`);
   // Among good rows, the first of each event_id (by file, then place in the file) is kept.
+  // A blank id is no id: looked for here, among the few rows traced, not in every row read.
   await conn.run(`UPDATE ${table} SET _reason = 'duplicate event_id (counted once)' WHERE rowid IN (
     SELECT rid FROM (
       SELECT rowid AS rid, row_number() OVER (PARTITION BY event_id ORDER BY source, _line) AS rn
-      FROM ${table} WHERE _reason IS NULL AND source IS NOT NULL AND event_id IS NOT NULL)
+      FROM ${table} WHERE _reason IS NULL AND source IS NOT NULL AND trim(event_id) <> '')
     WHERE rn > 1)`);
   await conn.run(`INSERT INTO rejected_rows
     SELECT 'events', source, _reason, to_json({user_id: user_id, event: event, ts: coalesce(ts::VARCHAR, _bad_ts),
@@ -364,7 +365,6 @@ async function parquetStage(conn: DuckDBConnection, sql: string): Promise<{ rows
   // SQL names ignore case: an export's `User_ID` is read as user_id.
   const types = new Map([...(await columnTypes(conn, sql))].map(([name, type]) => [name.toLowerCase(), type]));
   const text = (name: string): string => (types.has(name) ? `${name}::VARCHAR` : "NULL::VARCHAR");
-  const eventId = types.has("event_id") ? "nullif(trim(event_id::VARCHAR), '')" : "NULL::VARCHAR";
   const tsType = types.get("ts") ?? "";
   const typedTs = /^(TIMESTAMP|DATE)/.test(tsType);
   const ts = !types.has("ts") ? "NULL::TIMESTAMPTZ" : typedTs ? "ts::TIMESTAMPTZ" : "TRY_CAST(ts::VARCHAR AS TIMESTAMPTZ)";
@@ -374,9 +374,9 @@ async function parquetStage(conn: DuckDBConnection, sql: string): Promise<{ rows
     : "to_json(properties)::VARCHAR";
   return {
     rows: `SELECT ${text("user_id")} AS user_id, ${text("event")} AS event, ${ts} AS ts, ${typedTs ? "NULL::VARCHAR" : text("ts")} AS ts_text,
-      ${properties} AS properties_text, ${eventId} AS event_id, ${FILE_COLUMN} AS source, ${LINE_COLUMN} AS _line
+      ${properties} AS properties_text, ${text("event_id")} AS event_id, ${FILE_COLUMN} AS source, ${LINE_COLUMN} AS _line
     FROM (${sql})`,
-    ids: `SELECT ${eventId} AS event_id FROM (${sql})`,
+    ids: `SELECT ${text("event_id")} AS event_id FROM (${sql})`,
   };
 }
 
@@ -392,7 +392,7 @@ async function stageText(conn: DuckDBConnection, sql: string): Promise<void> {
     ? "CASE WHEN json_type(to_json(properties)) = 'VARCHAR' THEN to_json(properties)->>'$' ELSE to_json(properties)::VARCHAR END"
     : "NULL";
   await withInsertionOrder(conn, () => conn.run(`INSERT INTO events_text
-    SELECT ${col("user_id")}, ${col("event")}, ${col("ts")}, ${properties}, nullif(trim(${col("event_id")}), ''), ${FILE_COLUMN} FROM (${sql})`));
+    SELECT ${col("user_id")}, ${col("event")}, ${col("ts")}, ${properties}, ${col("event_id")}, ${FILE_COLUMN} FROM (${sql})`));
 }
 
 /**
