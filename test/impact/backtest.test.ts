@@ -68,6 +68,13 @@ describe("nurture backtest", () => {
     expect(r.out + r.err).not.toMatch(/secret-|Annabel|uid-/);
   });
 
+  it("warns when the window begins days before the data does, and not otherwise", async () => {
+    // Ann, the first user, signs up on the 20th: a 5-day window from the 18th has two days without data.
+    const long = await nurture("backtest", "--config", config, "--data", data, "--now", NOW, "--days", "5", "--run-hours", "9,15", "--json");
+    expect(JSON.parse(long.out).warnings).toContainEqual(expect.stringContaining("the window's first 2 day(s) replay without data"));
+    expect(JSON.parse((await run("--json")).out).warnings.filter((w: string) => w.includes("without data"))).toEqual([]);
+  });
+
   it("writes nothing to the data directory", async () => {
     const before = listing(data);
     await run();

@@ -116,6 +116,9 @@ export async function backtest(config: Config, snapshot: Snapshot, options: Back
   const from = new Date(Math.floor(options.now.getTime() / DAY_MS) * DAY_MS - (options.days - 1) * DAY_MS);
   const count = async (table: string): Promise<number> => Number((await conn.runAndReadAll(`SELECT count(*) AS n FROM ${table}`)).getRowObjects()[0]!.n);
   const totals = { users: await count("users"), events: await count("events") };
+  // When the data begins: the first signup or event.
+  const first = (await conn.runAndReadAll("SELECT epoch_ms(least((SELECT min(ts) FROM events), (SELECT min(created_at) FROM users))) AS t")).getRowObjects()[0]!.t;
+  const firstMs = first === null ? undefined : Number(first);
 
   // Over Parquet, `events` is a view over the files (data/snapshot.ts); the others are tables.
   const events = await relationKind(conn, "events");
@@ -123,6 +126,11 @@ export async function backtest(config: Config, snapshot: Snapshot, options: Back
   const sent: SentRow[] = [];
   const held = new Map<HeldStatus, Set<string>>();
   const warnings = new Set<string>();
+  // Days before the data began replay nothing: say so, or their zeros read as a quiet programme.
+  if (firstMs !== undefined && firstMs >= from.getTime() + DAY_MS) {
+    const empty = Math.min(options.days, Math.floor((firstMs - from.getTime()) / DAY_MS));
+    warnings.add(`the snapshot begins at ${new Date(firstMs).toISOString()} (its first signup or event), so the window's first ${empty} day(s) replay without data; their zeros say nothing about the programme (use fewer --days)`);
+  }
   const perDay: BacktestDay[] = [];
   try {
     await conn.run(`CREATE TABLE ledger AS SELECT * FROM ledger_all WHERE "at" < ${sqlInstant(from)}`);
