@@ -24,8 +24,8 @@ import { emailActivitySql, emailMessagesSql } from "../sql/email-activity.ts";
 import { levelsSql } from "../sql/engagement.ts";
 import { dayLevelsTable, localTodaySql, tagRuleSql, type EntryContext } from "../sql/entries.ts";
 import { DAY_MS } from "../duration.ts";
-import { sqlInstant, sqlInterval, sqlString } from "../sql/literals.ts";
-import { loadZones, userZoneSql, type Zones } from "../sql/zones.ts";
+import { sqlInstant, sqlInterval } from "../sql/literals.ts";
+import { loadZones, userZoneSql, zonesDaysEarlier } from "../sql/zones.ts";
 import { scoreAwardsSql, scoreHistorySql, scoreOccurrencesSql, userScoresSql } from "../sql/scoring.ts";
 
 /** What compiling entries and conditions needs to know about the snapshot, as of `now`. */
@@ -93,26 +93,9 @@ async function dayLevelsAtSql(conn: DuckDBConnection, ctx: EntryContext, lookbac
   if (lookbackMs === 0) return start;
   const days = lookbackMs / DAY_MS;
   if (!Number.isInteger(days)) return `${start} - ${sqlInterval(lookbackMs)}`;
-  if (ctx.zones) return localTodaySql({ ...ctx, zones: await daysEarlier(conn, ctx.zones, days) }).start;
+  if (ctx.zones) return localTodaySql({ ...ctx, zones: await zonesDaysEarlier(conn, ctx.zones, days) }).start;
   const tz = userZoneSql("u.timezone", undefined, ctx.timezone);
   return `timezone(${tz}, date_trunc('day', timezone(${tz}, ${start})) - INTERVAL ${days} DAY)`;
-}
-
-/**
- * `zones` with `now` moved `days` calendar days back in each zone: the local date then and
- * the instant that day began, read once per zone so the users' rows compare with constants.
- */
-async function daysEarlier(conn: DuckDBConnection, zones: Zones, days: number): Promise<Zones> {
-  const rows = [...zones.now].map(([zone, f]) => `(${sqlString(zone)}, DATE ${sqlString(f.date)} - ${days})`);
-  const reader = await conn.runAndReadAll(`SELECT zone, strftime(d, '%Y-%m-%d') AS date,
-      strftime(timezone('UTC', timezone(zone, d::TIMESTAMP)), '%Y-%m-%dT%H:%M:%S') || 'Z' AS day_start
-    FROM (VALUES ${rows.join(", ")}) t(zone, d)`);
-  const now = new Map(zones.now);
-  for (const r of reader.getRowObjects()) {
-    const zone = String(r.zone);
-    now.set(zone, { ...zones.now.get(zone)!, date: String(r.date), dayStart: String(r.day_start) });
-  }
-  return { ...zones, now };
 }
 
 /** email_activity and email_messages as of `now`: again after email events were added. */

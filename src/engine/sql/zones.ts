@@ -13,11 +13,12 @@ import { NurtureError } from "../errors.ts";
 import { sqlInstant, sqlString } from "./literals.ts";
 
 export interface Zones {
-  /** Zones that occur in the users table and that DuckDB knows, plus the fallback: the zone database's spelling. */
-  known: readonly string[];
   /** The settings' default zone: for users without a zone or with an unknown one. */
   fallback: string;
-  /** `now` in each known zone. */
+  /**
+   * `now` in each zone that occurs in the users table and that DuckDB knows, plus the
+   * fallback, by the zone database's spelling.
+   */
   now: ReadonlyMap<string, ZoneFacts>;
   /**
    * Every spelling of a known zone in the users table, and each known zone's own name,
@@ -53,7 +54,7 @@ export async function loadZones(conn: DuckDBConnection, fallback: string, now: D
     named AS (SELECT s.spelling, s.users, min(z.name) AS zone FROM spelt s LEFT JOIN pg_timezone_names() z ON lower(z.name) = lower(trim(s.spelling))
       GROUP BY s.spelling, s.users)
     SELECT spelling, users, zone, strftime(timezone(zone, ${at}), '%Y-%m-%d') AS date,
-      strftime(timezone('UTC', timezone(zone, date_trunc('day', timezone(zone, ${at})))), '%Y-%m-%dT%H:%M:%S') || 'Z' AS day_start,
+      ${dayStartSql("zone", `date_trunc('day', timezone(zone, ${at}))`)} AS day_start,
       hour(timezone(zone, ${at})) * 60 + minute(timezone(zone, ${at})) AS minute
     FROM named ORDER BY spelling, users`);
   const facts = new Map<string, ZoneFacts>();
@@ -81,7 +82,27 @@ export async function loadZones(conn: DuckDBConnection, fallback: string, now: D
       }],
     });
   }
-  return { known: [...facts.keys()].sort(), fallback: fallbackZone, now: facts, spellings, unknown };
+  return { fallback: fallbackZone, now: facts, spellings, unknown };
+}
+
+/** SQL: the instant (ISO text, UTC) at which `localMidnight`, a local time in `zone`, falls. */
+const dayStartSql = (zone: string, localMidnight: string): string =>
+  `strftime(timezone('UTC', timezone(${zone}, ${localMidnight})), '%Y-%m-%dT%H:%M:%S') || 'Z'`;
+
+/**
+ * `zones` with `now` moved `days` calendar days back in each zone: the local date then and
+ * the instant that day began, read once per zone so that users' rows compare with constants.
+ */
+export async function zonesDaysEarlier(conn: DuckDBConnection, zones: Zones, days: number): Promise<Zones> {
+  const rows = [...zones.now].map(([zone, f]) => `(${sqlString(zone)}, DATE ${sqlString(f.date)} - ${days})`);
+  const reader = await conn.runAndReadAll(`SELECT zone, strftime(d, '%Y-%m-%d') AS date, ${dayStartSql("zone", "d::TIMESTAMP")} AS day_start
+    FROM (VALUES ${rows.join(", ")}) t(zone, d)`);
+  const now = new Map(zones.now);
+  for (const r of reader.getRowObjects()) {
+    const zone = String(r.zone);
+    now.set(zone, { ...zones.now.get(zone)!, date: String(r.date), dayStart: String(r.day_start) });
+  }
+  return { ...zones, now };
 }
 
 /** `WHEN spelling THEN …` for every spelling of every known zone. */
