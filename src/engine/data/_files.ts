@@ -27,10 +27,9 @@ function allFilesUnder(dir: string): string[] {
     .sort();
 }
 
-/** Every file under `dir` (recursively) whose name ends with one of `extensions`, sorted. */
-function filesUnder(dir: string, extensions: readonly string[]): string[] {
-  return allFilesUnder(dir).filter((f) => extensions.some((e) => f.toLowerCase().endsWith(e)));
-}
+/** The files among `files` whose name ends with one of `extensions`. */
+const withExtension = (files: string[], extensions: readonly string[]): string[] =>
+  files.filter((f) => extensions.some((e) => f.toLowerCase().endsWith(e)));
 
 /**
  * Files under `dir` that no reader reads (another extension, e.g. `.json`, `.tsv` or
@@ -67,9 +66,10 @@ export interface ReaderSource {
  */
 export function readerSources(dir: string, options: { jsonColumns?: string; skipBadJson?: boolean } = {}): ReaderSource[] {
   const out: ReaderSource[] = [];
-  const parquet = filesUnder(dir, EXTENSIONS.parquet);
-  const csv = filesUnder(dir, EXTENSIONS.csv);
-  const json = filesUnder(dir, EXTENSIONS.ndjson);
+  const files = allFilesUnder(dir);
+  const parquet = withExtension(files, EXTENSIONS.parquet);
+  const csv = withExtension(files, EXTENSIONS.csv);
+  const json = withExtension(files, EXTENSIONS.ndjson);
   const file = `filename = '${FILE_COLUMN}'`;
   if (parquet.length) {
     out.push({
