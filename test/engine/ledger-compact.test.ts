@@ -103,6 +103,21 @@ describe("nurture compact-ledger", () => {
     expect(await query(`SELECT file, record FROM read_parquet('${path.join(dir, "ledger/archive-2026-09.parquet")}')`)).toEqual(original);
   });
 
+  it("keeps file and line order over many run files of many lines, which a parallel read would mix", async () => {
+    const files: Record<string, string[]> = {};
+    for (let day = 1; day <= 12; day++) {
+      const at = `2026-09-${String(day).padStart(2, "0")}T08:00:00.000Z`;
+      files[`${at.slice(0, 10).replaceAll("-", "")}T080000Z-r${day}.ndjson`] =
+        Array.from({ length: 2000 }, (_, i) => sentLines(`r${day}`, `step-${i}`, at)).flat();
+    }
+    const dir = dataDir(files);
+    const original = Object.entries(files).flatMap(([file, lines]) => lines.map((record) => ({ file, record })));
+    await compactLedger(path.join(dir, "ledger"), { now: new Date(NOW) });
+    const archived = await query(`SELECT file, record FROM read_parquet('${path.join(dir, "ledger/archive-2026-09.parquet")}')`);
+    expect(archived.length).toBe(original.length);
+    expect(archived).toEqual(original);
+  });
+
   it("leaves this month, a month ended less than --keep-days ago and files without a start time as they are", async () => {
     const dir = dataDir({
       "20261031T080000Z-r1.ndjson": sentLines("r1", "welcome", "2026-10-31T08:00:00.000Z"),

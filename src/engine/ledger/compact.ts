@@ -31,7 +31,7 @@ import { createDatabase } from "../data/snapshot.ts";
 import { sqlString } from "../sql/literals.ts";
 import { ARCHIVE_FILES_KEY, archiveName, archivedRunFiles, isArchiveName } from "./archive.ts";
 import { fileStart } from "./reader.ts";
-import { checkedAtSql, LEDGER_STRUCT, LEDGER_TABLE_COLUMNS, tornTail, withLedgerErrors } from "./table.ts";
+import { checkedAtSql, DAMAGED_ROW, LEDGER_STRUCT, NOT_BLANK, LEDGER_TABLE_COLUMNS, tornTail, withLedgerErrors } from "./table.ts";
 import { syncDirectory } from "./writer.ts";
 
 const DAY = 86_400_000;
@@ -157,14 +157,19 @@ async function writeArchive(conn: DuckDBConnection, dir: string, archive: string
   const temporary = path.join(dir, `.${archive}.tmp`);
   const columns = LEDGER_TABLE_COLUMNS.map((c) => (c === "at" ? `${checkedAtSql()} AS "at"` : `"${c}"`)).join(", ");
   const sources = files.map((f) => sqlString(path.join(dir, f))).join(", ");
-  // Lines in file order, files in name order: the archive reads like the files did. A
-  // record no run can have written stops the compaction as it would stop a plan.
-  await conn.run("SET preserve_insertion_order = true");
+  // Lines in file order, files in name order: the archive reads like the files did. The
+  // order is by each line's file and number, not the scan's: a parallel read of several
+  // files does not keep it. A record no run can have written stops the compaction as it
+  // would stop a plan (`withLedgerErrors` finds the file's line).
   await withLedgerErrors(() => conn.run(`COPY (
-      SELECT parse_filename(filename) AS file, json::VARCHAR AS record, ${columns}
-      FROM (SELECT filename, json, r.*, TRY_CAST(r."at" AS TIMESTAMPTZ) AS parsed_at FROM (
-        SELECT filename, json, json_transform(json, ${LEDGER_STRUCT}) AS r
-        FROM read_ndjson_objects([${sources}], filename = true)))
+      SELECT parse_filename(filename) AS file, line AS record, ${columns}
+      FROM (SELECT filename, n, line, r.*, TRY_CAST(r."at" AS TIMESTAMPTZ) AS parsed_at FROM (
+        SELECT filename, n, line, CASE WHEN json_valid(line) AND json_type(line) = 'OBJECT'
+          THEN json_transform(line, ${LEDGER_STRUCT}) ELSE error(${sqlString(DAMAGED_ROW)} || filename) END AS r
+        FROM (SELECT filename, rtrim(unnest(lines), chr(13)) AS line, generate_subscripts(lines, 1) AS n
+          FROM (SELECT filename, string_split(content, chr(10)) AS lines FROM read_text([${sources}])))
+        WHERE ${NOT_BLANK}))
+      ORDER BY filename, n
     ) TO ${sqlString(temporary)} (FORMAT parquet, COMPRESSION zstd,
       KV_METADATA {${ARCHIVE_FILES_KEY}: ${sqlString(JSON.stringify(files))}})`)).catch((error: unknown) => {
     fs.rmSync(temporary, { force: true });

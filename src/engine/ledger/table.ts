@@ -66,10 +66,10 @@ function rowProblem(shownAt: string): string {
 }
 
 /** Starts the error a load raises at a row `rowProblem` refuses; the file's path follows. */
-const DAMAGED_ROW = "nurture: a ledger record no run wrote, in ";
+export const DAMAGED_ROW = "nurture: a ledger record no run wrote, in ";
 
 /** A line that holds nothing (NDJSON readers skip it). */
-const NOT_BLANK = "trim(line, ' ' || chr(9) || chr(13)) <> ''";
+export const NOT_BLANK = "trim(line, ' ' || chr(9) || chr(13)) <> ''";
 
 /**
  * Appends ledger NDJSON files to the `ledger` table (its columns above). Used when a
