@@ -87,15 +87,15 @@ describe("explain", () => {
     const welcome = byId(await explainUser("ann"), "welcome");
     expect(welcome.verdict).toBe("sends_now");
     expect(welcome.sends.map((s) => s.step)).toEqual(["first-project"]);
-    expect(welcome.history).toEqual([{ step: "welcome", kind: "sent", at: "2026-11-18T09:00:00Z", occurrence: "2026-11-17T08:30:00.000Z" }]);
+    expect(welcome.history).toEqual([{ step: "welcome", kind: "sent", at: "2026-11-18T09:00:00.000Z", occurrence: "2026-11-17T08:30:00.000Z" }]);
   });
 
   it("says when the next step will be due", async () => {
     // Before first-project's moment (1d after the welcome email, inside the window).
     const welcome = byId(await explainUser("ann", "2026-11-18T12:00:00Z"), "welcome");
     expect(welcome.verdict).toBe("waiting");
-    expect(welcome.upcoming[0]).toMatchObject({ step: "first-project", due: "2026-11-19T09:00:00Z" });
-    expect(welcome.summary).toContain('next: step "first-project" due 2026-11-19T09:00:00Z');
+    expect(welcome.upcoming[0]).toMatchObject({ step: "first-project", due: "2026-11-19T09:00:00.000Z" });
+    expect(welcome.summary).toContain('next: step "first-project" due 2026-11-19T09:00:00.000Z');
   });
 
   it("says a sequence ended by its goal or exit has ended, not that its next step is waiting", async () => {
@@ -151,7 +151,7 @@ describe("nurture explain", () => {
     expect(r.out).toMatch(/^user ann as of 2026-11-19T10:00:00.000Z/);
     const lines = r.out.split("\n").filter((l) => /^ {2}\S.* {2}(sequence|trigger) "/.test(l));
     expect(lines[0]).toMatch(/sends now\s+sequence "welcome"\s+due now: step "first-project"/);
-    expect(r.out).toMatch(/2026-11-18T09:00:00Z\s+sent\s+step "welcome"/);
+    expect(r.out).toMatch(/2026-11-18T09:00:00.000Z\s+sent\s+step "welcome"/);
   });
 
   it("gives JSON with --json and narrows to one campaign with --campaign", async () => {

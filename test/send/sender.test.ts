@@ -85,6 +85,15 @@ describe("runSends through the resend SDK", () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it("sends nothing new on a rerun at the same past --now whose records the wall clock stamped later", async () => {
+    // The plan as of NOW reads no record stamped after it; the run still sends no key twice.
+    await send({ clock: () => new Date() });
+    const again = await send({ clock: () => new Date() });
+    expect(again.outcomes).toEqual([]);
+    expect(again.warnings).toContain(`2 planned key(s) the ledger records as sent or skipped after ${new Date(NOW).toISOString()} were not sent again`);
+    expect(server.delivered).toHaveLength(2);
+  });
+
   it("encodes a user id that does not fit Resend's tag alphabet, reversibly", async () => {
     world.remove();
     world = makeWorld([{ ...ANN, user_id: "änn@example.com/1" }], []);

@@ -12,6 +12,7 @@ const LABEL: Record<Verdict, string> = {
   waiting: "waiting",
   branch_not_taken: "branch not taken",
   ended: "ended",
+  stopped: "stopped",
   finished: "finished",
   not_in_audience: "not in audience",
   not_entered: "not entered",
@@ -24,7 +25,7 @@ function printCampaign(c: CampaignExplanation, out: (line: string) => void, all:
   out(`  ${colour(LABEL[c.verdict].padEnd(16))}  ${c.kind} "${c.id}"  ${c.summary}`);
   if (!all && (c.verdict === "not_entered" || c.verdict === "not_in_audience")) return;
   for (const h of c.history) out(`      ${h.at}  ${h.kind.padEnd(7)}  step "${h.step}"${h.detail ? `  ${h.detail}` : ""}`);
-  for (const u of c.upcoming.slice(1)) out(`      ${u.due}  later    step "${u.step}"`);
+  for (const u of c.upcoming.slice(1)) out(`      ${u.due}  later    step "${u.step}"${u.if ? `  if ${u.if} by then` : ""}`);
 }
 
 /** The explanation as text: facts about the user, then one line (and its history) per campaign. */

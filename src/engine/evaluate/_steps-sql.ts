@@ -56,8 +56,9 @@ function inWindowSql(tz: string, settings: Settings, ctx: CompileContext): strin
  *                                             first human open (later than the machine-open
  *                                             window after sending) and first click per key
  */
-export async function buildStepTables(conn: DuckDBConnection, settings: Settings): Promise<void> {
-  // Only keys sent or skipped matter here; each one's record is checked against its key, so
+export async function buildStepTables(conn: DuckDBConnection, settings: Settings, now: Date): Promise<void> {
+  // Only keys sent or skipped by `now` matter here (a plan as of an earlier instant does
+  // not know what later runs recorded); each one's record is checked against its key, so
   // a hand-edited record cannot make a step miss a key it sent (it becomes an orphan).
   await conn.run(`CREATE OR REPLACE TEMP TABLE done_keys AS
     SELECT key, sent_at, CASE WHEN ok THEN campaign END AS campaign, CASE WHEN ok THEN step END AS step,
@@ -65,7 +66,7 @@ export async function buildStepTables(conn: DuckDBConnection, settings: Settings
     FROM (SELECT *, coalesce(${keyOfSql("user_id", "campaign", "step", "occurrence")} = key, false) AS ok FROM (
       SELECT key, any_value(campaign) AS campaign, any_value(step) AS step, any_value(user_id) AS user_id, any_value(occurrence) AS occurrence,
         min("at") FILTER (WHERE kind = 'sent') AS sent_at
-      FROM ledger WHERE kind IN ('intent', 'sent', 'skipped') GROUP BY key HAVING bool_or(kind IN ('sent', 'skipped'))))`);
+      FROM ledger WHERE kind IN ('intent', 'sent', 'skipped') AND "at" <= ${sqlInstant(now)} GROUP BY key HAVING bool_or(kind IN ('sent', 'skipped'))))`);
   // A view, not a copy: at 1M users the copy was 8M rows the memory cap had to make room for.
   await conn.run("CREATE OR REPLACE TEMP VIEW sent_keys AS SELECT * FROM done_keys WHERE sent_at IS NOT NULL");
   // From email_activity (built with the derived tables, as of `now`), which already reads
@@ -92,8 +93,13 @@ function keysOf(table: string, campaign: string, step: string, orphans: boolean)
   return `(SELECT * FROM ${table} WHERE ${orphans ? `campaign IS NULL OR user_id IS NULL OR occurrence IS NULL OR (${mine})` : mine})`;
 }
 
-/** Whether the `after` step's email (row `m` of message_events, sent at `sentAt`) shows the behaviour by `by`. */
-function branchSql(when: BranchOn, sentAt: string, by: string, campaign: Campaign): string {
+/**
+ * Whether the `after` step's email (row `m` of message_events, sent at `sentAt`) shows the
+ * behaviour by `by` (`holds`), and whether what it already shows means it never can
+ * (`closed`: an open, a click or a conversion is not undone, so `not_opened` is closed by
+ * the first open; the positive forms may still come until the step's moment).
+ */
+function branchSql(when: BranchOn, sentAt: string, by: string, campaign: Campaign): { holds: string; closed: string } {
   const seen = (at: string): string => `coalesce(${at} <= ${by}, false)`;
   // Privacy-proxy (machine) opens land within seconds of delivery: message_events leaves them out.
   const opened = `(${seen("m.opened_at")} OR ${seen("m.clicked_at")})`;
@@ -104,13 +110,13 @@ function branchSql(when: BranchOn, sentAt: string, by: string, campaign: Campaig
         AND g.ts <= ${sentAt} + ${sqlInterval(goal.attributionMs)} AND g.ts <= ${by}${whereSql(goal.where, "g")})`
     : "false";
   switch (when) {
-    case "opened": return opened;
-    case "clicked": return clicked;
-    case "not_opened": return `NOT ${opened}`;
-    case "not_clicked": return `NOT ${clicked}`;
-    case "opened_not_clicked": return `(${opened} AND NOT ${clicked})`;
-    case "clicked_not_converted": return `(${clicked} AND NOT ${converted})`;
-    case "converted": return converted;
+    case "opened": return { holds: opened, closed: "false" };
+    case "clicked": return { holds: clicked, closed: "false" };
+    case "not_opened": return { holds: `NOT ${opened}`, closed: opened };
+    case "not_clicked": return { holds: `NOT ${clicked}`, closed: clicked };
+    case "opened_not_clicked": return { holds: `(${opened} AND NOT ${clicked})`, closed: clicked };
+    case "clicked_not_converted": return { holds: `(${clicked} AND NOT ${converted})`, closed: converted };
+    case "converted": return { holds: converted, closed: "false" };
   }
 }
 
@@ -119,7 +125,7 @@ function branchSql(when: BranchOn, sentAt: string, by: string, campaign: Campaig
  * table made by `occurrenceTableSql` (occurrences with goal_reached, exited, tz, no_email, suppressed). Reads the
  * tables of `buildStepTables`; `orphans` is what `hasOrphanKeys` said of them. With
  * `upcoming`, rows whose moment is still to come are included too (explain shows when they
- * will be due).
+ * will be due), with `branch_closed`: the branch can no longer be taken.
  */
 export function stepSql(
   campaign: Campaign, step: Step, occurrences: string, settings: Settings, ctx: CompileContext,
@@ -127,8 +133,11 @@ export function stepSql(
 ): string {
   const now = sqlInstant(ctx.now);
   const orphans = options.orphans ?? true;
-  // The branch is judged on what the user had done with the previous email by this step's due moment.
-  const branch = step.when && step.after ? branchSql(step.when, "c.base", "c.due", campaign) : "true";
+  // The branch is judged on what the user had done with the previous email by this step's
+  // due moment; for a moment still to come (explain), on what they have done so far.
+  const branch = step.when && step.after
+    ? branchSql(step.when, "c.base", options.upcoming ? `least(c.due, ${now})` : "c.due", campaign)
+    : { holds: "true", closed: "false" };
   // A step that waits for the conversion is not stopped by it.
   const goal = campaign.goal && step.when !== "converted" ? "c.goal_reached" : "false";
   const inWindow = inWindowSql("c.tz", settings, ctx);
@@ -165,7 +174,7 @@ export function stepSql(
       SELECT w.*, CASE WHEN local_due = local_raw THEN ${raw} ELSE ${convertSql("tz", "local_due", ctx.zones)} END AS due FROM w
     )
     SELECT c.user_id, c.occurrence, c.occurred_at, ${orphans ? "c.key" : keySql("c.user_id", campaign.id, step.id, "c.occurrence")} AS key, c.due,
-      ${branch} AS branch_taken, ${goal} AS goal_reached, c.exited, ${inWindow} AS in_window, c.no_email, c.suppressed
+      ${branch.holds} AS branch_taken,${options.upcoming ? ` ${branch.closed} AS branch_closed,` : ""} ${goal} AS goal_reached, c.exited, ${inWindow} AS in_window, c.no_email, c.suppressed
     FROM c${step.after ? " LEFT JOIN message_events m ON m.key = c.prev_key AND m.user_id = c.user_id" : ""}
     ${options.upcoming ? "" : `WHERE c.due <= ${now}`}`;
 }

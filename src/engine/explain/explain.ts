@@ -8,7 +8,7 @@
  * what the ledger says was sent or skipped, and when the next step will be due.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import type { Campaign, Config, EngagementLevel, ScoreBand } from "../config/types.ts";
+import type { BranchOn, Campaign, Config, EngagementLevel, ScoreBand } from "../config/types.ts";
 import type { Snapshot } from "../data/snapshot.ts";
 import { NurtureError } from "../errors.ts";
 import { compileCondition } from "../sql/conditions.ts";
@@ -33,6 +33,16 @@ export interface UpcomingStep {
   step: string;
   occurrence: string;
   due: string;
+  /** For a branch step, what must hold by then for it to be sent, in words ("first-project" not opened). */
+  if?: string;
+}
+
+/** A branch step that is not sent for the latest occurrence: its moment came without its behaviour, or what the user did rules it out. */
+export interface BranchNotTaken {
+  step: string;
+  /** What it needed, in words. */
+  needed: string;
+  due: string;
 }
 
 /** The one-word state of a campaign for the user, most actionable first. */
@@ -41,6 +51,7 @@ export type Verdict =
   | "held"
   | "waiting"
   | "ended"
+  | "stopped"
   | "branch_not_taken"
   | "finished"
   | "not_in_audience"
@@ -53,7 +64,7 @@ export interface CampaignExplanation {
   verdict: Verdict;
   /** The verdict in plain words. */
   summary: string;
-  /** Entry occurrences before the audience and re-entry filters. */
+  /** Entry occurrences before the audience and re-entry filters: those the entry gives now and those the ledger records the user entered. */
   entered: string[];
   /** Occurrences that count (after audience and re-entry). */
   occurrences: string[];
@@ -62,8 +73,8 @@ export interface CampaignExplanation {
   held: HeldBack[];
   history: LedgerLine[];
   upcoming: UpcomingStep[];
-  /** Steps whose moment has come but whose branch condition is not met. */
-  branchesNotTaken: string[];
+  /** Branch steps of the latest occurrence whose moment came without their behaviour, or that what the user did rules out. */
+  branchesNotTaken: BranchNotTaken[];
   /**
    * What ended the latest occurrence's remaining steps before their moment: its goal was
    * reached, or its exit condition holds. Those steps are not upcoming; when their moment
@@ -109,7 +120,7 @@ export async function explain(config: Config, snapshot: Snapshot, userId: string
   return { now: plan.now, userId, attributes, ...facts, campaigns, warnings: plan.warnings, badRows: plan.badRows };
 }
 
-const VERDICT_ORDER: Verdict[] = ["sends_now", "held", "waiting", "ended", "branch_not_taken", "finished", "not_in_audience", "not_entered"];
+const VERDICT_ORDER: Verdict[] = ["sends_now", "held", "waiting", "ended", "stopped", "branch_not_taken", "finished", "not_in_audience", "not_entered"];
 
 async function explainCampaign(
   conn: DuckDBConnection, campaign: Campaign, config: Config, ctx: EntryContext, plan: Plan, userId: string,
@@ -117,39 +128,78 @@ async function explainCampaign(
   const user = sqlString(userId);
   const sends = plan.sends.filter((s) => s.userId === userId && s.campaign === campaign.id);
   const held = plan.held.filter((h) => h.userId === userId && h.campaign === campaign.id);
-  const entered = await strings(conn, `SELECT occurrence AS v FROM (${entrySql(campaign.entry, ctx)}) WHERE user_id = ${user} ORDER BY occurred_at`);
+  const history = await ledgerHistory(conn, campaign.id, userId, ctx.now);
+  // Entries that only the current day's facts give (a condition, a level change, a tag)
+  // leave no trace once they stop holding but the ledger's record of what was sent.
+  const entered = [...new Set([
+    ...history.map((h) => h.occurrence),
+    ...await strings(conn, `SELECT occurrence AS v FROM (${entrySql(campaign.entry, ctx)}) WHERE user_id = ${user}`),
+  ])].sort(byOccurrence);
   const audienceMatches = campaign.audience
     ? (await strings(conn, `SELECT 'y' AS v FROM users u WHERE u.user_id = ${user} AND (${compileCondition(campaign.audience, ctx)})`)).length > 0
     : null;
   await conn.run(`CREATE OR REPLACE TEMP TABLE explain_occ AS SELECT * FROM (${occurrenceTableSql(campaign, ctx)}) WHERE user_id = ${user}`);
-  const occurrences = await strings(conn, "SELECT occurrence AS v FROM explain_occ ORDER BY occurred_at");
-  const history = await ledgerHistory(conn, campaign.id, userId);
+  const occ = (await conn.runAndReadAll("SELECT occurrence, goal_reached, exited FROM explain_occ ORDER BY occurred_at, occurrence")).getRowObjects();
+  const occurrences = occ.map((o) => String(o.occurrence));
+  const latest = occ.at(-1);
 
-  const upcoming: UpcomingStep[] = [];
-  const branchesNotTaken: string[] = [];
+  const upcoming: (UpcomingStep & { order: number })[] = [];
+  const branchesNotTaken: BranchNotTaken[] = [];
   let endedBy: CampaignExplanation["endedBy"] = null;
   const orphans = await hasOrphanKeys(conn);
-  for (const step of campaign.steps) {
-    const rows = (await conn.runAndReadAll(`SELECT occurrence, branch_taken, goal_reached, exited,
-        strftime(timezone('UTC', due), '%Y-%m-%dT%H:%M:%S') || 'Z' AS due, due > ${sqlInstant(ctx.now)} AS later
+  for (const [order, step] of campaign.steps.entries()) {
+    const rows = (await conn.runAndReadAll(`SELECT occurrence, branch_taken, branch_closed, goal_reached, exited,
+        ${isoSql("due")} AS due, due > ${sqlInstant(ctx.now)} AS later
       FROM (${stepSql(campaign, step, "explain_occ", config.settings, ctx, { upcoming: true, orphans })}) ORDER BY due`)).getRowObjects();
+    const needed = step.when && step.after ? describeWhen(step.when, step.after) : undefined;
     for (const r of rows) {
       // The plan's order of precedence: a goal reached holds a row before an exit does.
       const ended = r.goal_reached === true ? "goal" : r.exited === true ? "exit" : null;
+      const notTaken = needed !== undefined && (r.later === true ? r.branch_closed === true : r.branch_taken !== true);
       if (r.later === true && ended) endedBy ??= ended;
-      else if (r.later === true) upcoming.push({ step: step.id, occurrence: String(r.occurrence), due: String(r.due) });
-      else if (r.branch_taken !== true) branchesNotTaken.push(step.id);
+      else if (notTaken) {
+        if (r.occurrence === latest?.occurrence) branchesNotTaken.push({ step: step.id, needed: needed!, due: String(r.due) });
+      } else if (r.later === true) {
+        upcoming.push({ step: step.id, occurrence: String(r.occurrence), due: String(r.due), ...(needed ? { if: needed } : {}), order });
+      }
     }
   }
+  upcoming.sort((a, b) => a.due.localeCompare(b.due) || a.order - b.order);
+  // The latest occurrence stopped at a step skipped as too late: the steps after it follow a sent email only.
+  const mine = history.filter((h) => h.occurrence === latest?.occurrence);
+  const stoppedAt = mine.find((h) => h.kind === "skipped"
+    && campaign.steps.some((s) => s.after === h.step && !mine.some((m) => m.step === s.id)));
+  if (stoppedAt && !endedBy) endedBy = latest?.goal_reached === true ? "goal" : latest?.exited === true ? "exit" : null;
 
   const base = {
-    id: campaign.id, kind: campaign.kind, file: campaign.origin.file, entered, occurrences, audienceMatches, sends, held, history, upcoming, branchesNotTaken, endedBy,
+    id: campaign.id, kind: campaign.kind, file: campaign.origin.file, entered, occurrences, audienceMatches, sends, held, history,
+    upcoming: upcoming.map(({ order: _, ...u }) => u), branchesNotTaken, endedBy,
   };
-  return { ...base, ...verdict(campaign, base) };
+  return { ...base, ...verdict(campaign, base, stoppedAt) };
+}
+
+/** Occurrences are instants (ISO, UTC) or local days (YYYY-MM-DD): both sort as text. */
+const byOccurrence = (a: string, b: string): number => a.localeCompare(b);
+
+/** SQL: an instant as the plan writes one (ISO 8601, UTC, milliseconds). */
+const isoSql = (instant: string): string => `strftime(timezone('UTC', ${instant}), '%Y-%m-%dT%H:%M:%S.%g') || 'Z'`;
+
+function describeWhen(when: BranchOn, after: string): string {
+  switch (when) {
+    case "opened": return `"${after}" opened`;
+    case "clicked": return `"${after}" clicked`;
+    case "not_opened": return `"${after}" not opened`;
+    case "not_clicked": return `"${after}" not clicked`;
+    case "opened_not_clicked": return `"${after}" opened but not clicked`;
+    case "clicked_not_converted": return `"${after}" clicked but no conversion`;
+    case "converted": return `a conversion after "${after}"`;
+  }
 }
 
 /** Picks the verdict from the facts, in order of what a person most needs to know. */
-function verdict(campaign: Campaign, f: Omit<CampaignExplanation, "verdict" | "summary">): { verdict: Verdict; summary: string } {
+function verdict(
+  campaign: Campaign, f: Omit<CampaignExplanation, "verdict" | "summary">, stoppedAt: LedgerLine | undefined,
+): { verdict: Verdict; summary: string } {
   const sent = f.history.filter((h) => h.kind === "sent").length;
   const steps = `${sent} email(s) sent so far`;
   if (f.sends.length > 0) {
@@ -160,19 +210,33 @@ function verdict(campaign: Campaign, f: Omit<CampaignExplanation, "verdict" | "s
   }
   if (f.upcoming.length > 0) {
     const next = f.upcoming[0]!;
-    return { verdict: "waiting", summary: `next: step "${next.step}" due ${next.due}; ${steps}` };
+    return { verdict: "waiting", summary: `next: step "${next.step}" due ${next.due}${next.if ? ` if ${next.if} by then` : ""}; ${steps}` };
   }
   if (f.endedBy) {
     const why = f.endedBy === "goal" ? `its goal "${campaign.goal?.event}" was reached` : `its exit condition (${campaign.origin.file} /exit) holds`;
     return { verdict: "ended", summary: `ended: ${why}, so no further step is sent; ${steps}` };
   }
-  if (f.branchesNotTaken.length > 0) {
-    const step = campaign.steps.find((s) => s.id === f.branchesNotTaken[0]);
-    return { verdict: "branch_not_taken", summary: `step "${step?.id}" only follows "${step?.after}" when ${step?.when?.replaceAll("_", " ")}, which did not happen; ${steps}` };
+  if (stoppedAt) {
+    return {
+      verdict: "stopped",
+      summary: `stopped: step "${stoppedAt.step}" was skipped (${stoppedAt.detail ?? "too late"}), and the steps after it follow a sent email only; ${steps}`,
+    };
   }
-  if (f.occurrences.length > 0) return { verdict: "finished", summary: `every step is done for the latest occurrence; ${steps}` };
+  // A branch the latest occurrence did not take is the answer only when nothing was sent after its moment.
+  const lastSent = f.history.filter((h) => h.kind === "sent" && h.occurrence === f.occurrences.at(-1)).map((h) => h.at).sort().at(-1);
+  const branch = f.branchesNotTaken.find((b) => lastSent === undefined || b.due >= lastSent);
+  if (branch) {
+    return { verdict: "branch_not_taken", summary: `step "${branch.step}" is only sent if ${branch.needed}, which did not happen; ${steps}` };
+  }
+  if (f.occurrences.length > 0) {
+    const untaken = f.branchesNotTaken.map((b) => `"${b.step}"`);
+    return { verdict: "finished", summary: `every step is done for the latest occurrence${untaken.length ? ` (branch ${untaken.join(", ")} not taken)` : ""}; ${steps}` };
+  }
   if (f.entered.length > 0 && f.audienceMatches === false) {
-    return { verdict: "not_in_audience", summary: `entered ${f.entered.length} time(s) but the audience (${campaign.origin.file} /audience) does not match` };
+    return {
+      verdict: "not_in_audience",
+      summary: `entered ${f.entered.length} time(s) but the audience (${campaign.origin.file} /audience) does not match${sent ? ` now; ${steps}` : ""}`,
+    };
   }
   return { verdict: "not_entered", summary: `the entry never happened: ${describeEntry(campaign)}` };
 }
@@ -192,13 +256,16 @@ function describeEntry(campaign: Campaign): string {
   }
 }
 
-/** The campaign's ledger lines for the user: sent, skipped, failed, and intents still pending. */
-async function ledgerHistory(conn: DuckDBConnection, campaign: string, userId: string): Promise<LedgerLine[]> {
+/** The campaign's ledger lines for the user up to `now`: sent, skipped, failed, and intents still pending. */
+async function ledgerHistory(conn: DuckDBConnection, campaign: string, userId: string, now: Date): Promise<LedgerLine[]> {
+  // A plan as of an earlier instant does not know what later runs recorded.
+  const asOf = `"at" <= ${sqlInstant(now)}`;
   const rows = (await conn.runAndReadAll(`WITH mine AS (
-      SELECT DISTINCT key, step, occurrence FROM ledger WHERE kind IN ('intent', 'skipped') AND user_id = ${sqlString(userId)} AND campaign = ${sqlString(campaign)})
-    SELECT m.step, m.occurrence, l.kind, strftime(timezone('UTC', l."at"), '%Y-%m-%dT%H:%M:%S') || 'Z' AS at, coalesce(l.reason, l.error) AS detail,
-      EXISTS (SELECT 1 FROM ledger d WHERE d.key = m.key AND d.kind IN ('sent', 'skipped', 'failed')) AS settled
-    FROM mine m JOIN ledger l ON l.key = m.key WHERE l.kind IN ('sent', 'skipped', 'failed', 'intent') ORDER BY l."at", l.kind`)).getRowObjects();
+      SELECT DISTINCT key, step, occurrence FROM ledger
+      WHERE kind IN ('intent', 'skipped') AND user_id = ${sqlString(userId)} AND campaign = ${sqlString(campaign)} AND ${asOf})
+    SELECT m.step, m.occurrence, l.kind, ${isoSql('l."at"')} AS at, coalesce(l.reason, l.error) AS detail,
+      EXISTS (SELECT 1 FROM ledger d WHERE d.key = m.key AND d.kind IN ('sent', 'skipped', 'failed') AND d.${asOf}) AS settled
+    FROM mine m JOIN ledger l ON l.key = m.key WHERE l.kind IN ('sent', 'skipped', 'failed', 'intent') AND l.${asOf} ORDER BY l."at", l.kind`)).getRowObjects();
   const out: LedgerLine[] = [];
   for (const r of rows) {
     if (r.kind === "intent" && r.settled === true) continue;

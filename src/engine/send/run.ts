@@ -15,6 +15,7 @@ import { evaluate } from "../evaluate/evaluate.ts";
 import type { PlannedSend } from "../evaluate/types.ts";
 import { planRecords, tooLate } from "../ledger/plan-records.ts";
 import { openBatches, readLedger } from "../ledger/reader.ts";
+import { sqlInstant } from "../sql/literals.ts";
 import type { LedgerRecord } from "../ledger/types.ts";
 import { openLedgerWriter } from "../ledger/writer.ts";
 import { commitBatch, deliverBatch, type BatchContext } from "./batches.ts";
@@ -98,15 +99,22 @@ export async function runSends(options: SendRunOptions): Promise<SendReport> {
         }
       }
       const plan = await evaluate(config, snapshot, now);
+      // The plan is as of `now` and reads no record stamped later. A run whose clock was not
+      // `now` (a library caller's wall clock beside a past `now`) may have settled its keys
+      // since: they are neither sent nor recorded again.
+      const settledLater = await keysSettledAfter(snapshot, now);
+      const settled = new Set([...replayKeys, ...settledLater]);
+      const again = plan.sends.filter((s) => settledLater.has(s.key)).length;
+      if (again > 0) warnings.push(`${again} planned key(s) the ledger records as sent or skipped after ${now.toISOString()} were not sent again`);
 
-      const skipped = tooLate(plan, replayKeys);
-      const recorded = planRecords(plan, clock().toISOString(), run, replayKeys);
+      const skipped = tooLate(plan, settled);
+      const recorded = planRecords(plan, clock().toISOString(), run, settled);
       ledger?.append(recorded);
 
       // Belt and braces: the plan already holds suppressed users back; never let a marketing email through to one.
       const suppressed = new Set(plan.held.filter((h) => h.status === "suppressed").map((h) => h.userId));
       // And never one key twice in a run, whatever the plan lists: the second would be a second delivery.
-      const owed = plan.sends.filter((s) => !replayKeys.has(s.key));
+      const owed = plan.sends.filter((s) => !settled.has(s.key));
       const seen = new Set<string>();
       const fresh = owed.filter((s) => !seen.has(s.key) && Boolean(seen.add(s.key)));
       if (fresh.length < owed.length) warnings.push(`the plan listed ${owed.length - fresh.length} key(s) twice; each is sent once`);
@@ -207,4 +215,11 @@ async function sendFresh(ctx: BatchContext, sends: readonly PlannedSend[], snaps
     await composer.close();
   }
   if (failure !== undefined) throw failure;
+}
+
+/** Keys the ledger records as sent or skipped after `now`. */
+async function keysSettledAfter(snapshot: Snapshot, now: Date): Promise<Set<string>> {
+  const reader = await snapshot.connection.runAndReadAll(
+    `SELECT DISTINCT key FROM ledger WHERE kind IN ('sent', 'skipped') AND "at" > ${sqlInstant(now)}`);
+  return new Set(reader.getRowObjects().map((r) => String(r.key)));
 }

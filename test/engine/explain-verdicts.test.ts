@@ -1,0 +1,132 @@
+// explain's verdicts on hand-built campaigns: what it says beyond the plan's rows (history,
+// what comes next, why nothing does) must be true of the user as of --now.
+import { describe, expect, it } from "vitest";
+import type { Campaign } from "../../src/engine/config/types.ts";
+import { evaluate, explain, messageKey, type Snapshot } from "../../src/engine/index.ts";
+import { campaign, D, step, withCampaigns } from "./_campaign-fixture.ts";
+import { openData } from "./_snapshot-files.ts";
+
+// Berlin (the settings' zone) is UTC+1 in November; the send window is 09:00–18:00 local.
+const SIGNUP = "2026-11-16T10:00:00.250Z";
+const ann = { user_id: "ann", email: "ann@example.com", created_at: SIGNUP, plan: "trial" };
+
+/** The records of a run that sent `stepId` of `campaignId` to ann at `at`. */
+function sent(campaignId: string, stepId: string, at: string, occurrence = SIGNUP): Record<string, unknown>[] {
+  const key = messageKey("ann", campaignId, stepId, occurrence);
+  return [
+    { kind: "intent", at, run: "r", key, user_id: "ann", campaign: campaignId, step: stepId, template: "welcome-1", type: "regular", occurrence, due: at, batch: "b" },
+    { kind: "sent", at, run: "r", key, provider_id: `p-${stepId}`, transport: "outbox" },
+  ];
+}
+
+/** The record of a run that skipped `stepId` as too late. */
+function skipped(campaignId: string, stepId: string, at: string): Record<string, unknown> {
+  return {
+    kind: "skipped", at, run: "r", key: messageKey("ann", campaignId, stepId, SIGNUP), user_id: "ann", campaign: campaignId, step: stepId,
+    occurrence: SIGNUP, due: at, reason: "too_late: due more than 1d ago",
+  };
+}
+
+/** ann opened the email of `stepId` an hour after `at` (well after any machine open). */
+const opened = (campaignId: string, stepId: string, at: string) => ({
+  user_id: "ann", event: "email.opened", ts: new Date(Date.parse(at) + 3_600_000).toISOString(),
+  event_id: `open-${stepId}`, properties: { key: messageKey("ann", campaignId, stepId, SIGNUP) },
+});
+
+async function explained(snap: Snapshot, c: Campaign, now: string) {
+  return (await explain(withCampaigns(c), snap, "ann", new Date(now))).campaigns[0]!;
+}
+
+describe("explain as of --now", () => {
+  const twoSteps = campaign({ steps: [step("hello"), step("next", { after: "hello", waitMs: D })] });
+  // next is due a day after hello was sent: 2026-11-17T10:00:00.250Z.
+  const ledger = [...sent("welcome", "hello", "2026-11-16T10:00:00.250Z"), ...sent("welcome", "next", "2026-11-17T14:00:00.000Z")];
+
+  it("leaves out of the history and the verdict what runs after --now recorded", async () => {
+    const snap = await openData({ users: [ann], ledger });
+    const before = await explained(snap, twoSteps, "2026-11-17T09:00:00Z");
+    expect(before.history.map((h) => h.step)).toEqual(["hello"]);
+    expect(before).toMatchObject({ verdict: "waiting", upcoming: [{ step: "next", due: "2026-11-17T10:00:00.250Z" }] });
+    const after = await explained(snap, twoSteps, "2026-11-18T09:00:00Z");
+    expect(after.history.map((h) => h.step)).toEqual(["hello", "next"]);
+    expect(after.verdict).toBe("finished");
+  });
+
+  it("plans as of --now a step a later run sent", async () => {
+    const snap = await openData({ users: [ann], ledger });
+    // Due at 10:00:00.250Z on the 17th; the run that sent it ran at 14:00Z.
+    const plan = await evaluate(withCampaigns(twoSteps), snap, new Date("2026-11-17T12:00:00Z"));
+    expect(plan.sends.map((s) => s.step)).toEqual(["next"]);
+    expect((await evaluate(withCampaigns(twoSteps), snap, new Date("2026-11-17T15:00:00Z"))).sends).toEqual([]);
+  });
+
+  it("gives due times to the millisecond, as the plan does", async () => {
+    const snap = await openData({ users: [ann], ledger: sent("welcome", "hello", "2026-11-16T10:00:00.250Z") });
+    const c = await explained(snap, twoSteps, "2026-11-17T09:00:00Z");
+    expect(c.upcoming[0]!.due).toBe("2026-11-17T10:00:00.250Z");
+    expect(c.history[0]!.at).toBe("2026-11-16T10:00:00.250Z");
+    // At the second printed before, the step is not due yet; at the instant printed, it is.
+    expect((await evaluate(withCampaigns(twoSteps), snap, new Date("2026-11-17T10:00:00.000Z"))).sends).toEqual([]);
+    const plan = await evaluate(withCampaigns(twoSteps), snap, new Date(c.upcoming[0]!.due));
+    expect(plan.sends.map((s) => [s.step, s.dueAt])).toEqual([["next", "2026-11-17T10:00:00.250Z"]]);
+  });
+});
+
+describe("explain's verdicts", () => {
+  it("says a user who was sent emails and then left the audience entered, not that the entry never happened", async () => {
+    // A daily condition entry: ann was on trial on the 17th, when the trigger sent; she pays now.
+    const onTrial = { kind: "attribute", attribute: "plan", op: "eq", value: "trial" } as const;
+    const trial = campaign({ id: "trial-tip", kind: "trigger", entry: { on: "condition", condition: onTrial }, audience: onTrial });
+    const snap = await openData({ users: [{ ...ann, plan: "pro" }], ledger: sent("trial-tip", "hello", "2026-11-17T09:00:00.000Z", "2026-11-17") });
+    const c = await explained(snap, trial, "2026-11-19T10:00:00Z");
+    expect(c.entered).toEqual(["2026-11-17"]);
+    expect(c.verdict).toBe("not_in_audience");
+    expect(c.summary).toContain("1 email(s) sent so far");
+  });
+
+  // "soon" comes later in the list but is due first, and only when "hello" was not opened.
+  const branching = campaign({
+    steps: [step("hello"), step("late", { after: "hello", waitMs: 3 * D }), step("soon", { after: "hello", waitMs: D, when: "not_opened" })],
+  });
+  const helloSent = sent("welcome", "hello", "2026-11-16T10:00:00.000Z");
+
+  it("names the step due next by its moment, with what a branch step needs by then", async () => {
+    const snap = await openData({ users: [ann], ledger: helloSent });
+    const c = await explained(snap, branching, "2026-11-16T15:00:00Z");
+    expect(c.upcoming.map((u) => u.step)).toEqual(["soon", "late"]);
+    expect(c.upcoming[0]).toMatchObject({ due: "2026-11-17T10:00:00.000Z", if: '"hello" not opened' });
+    expect(c.summary).toContain('next: step "soon" due 2026-11-17T10:00:00.000Z if "hello" not opened by then');
+  });
+
+  it("does not wait for a branch step the user has already ruled out", async () => {
+    const snap = await openData({ users: [ann], events: [opened("welcome", "hello", "2026-11-16T10:00:00.000Z")], ledger: helloSent });
+    const c = await explained(snap, branching, "2026-11-16T15:00:00Z");
+    expect(c.upcoming.map((u) => u.step)).toEqual(["late"]);
+    expect(c.branchesNotTaken).toEqual([{ step: "soon", needed: '"hello" not opened', due: "2026-11-17T10:00:00.000Z" }]);
+    expect(c.summary).toContain('next: step "late"');
+  });
+
+  it("says finished, not branch not taken, once the steps after an untaken branch were sent", async () => {
+    const events = [opened("welcome", "hello", "2026-11-16T10:00:00.000Z")];
+    const snap = await openData({ users: [ann], events, ledger: [...helloSent, ...sent("welcome", "late", "2026-11-19T10:00:00.000Z")] });
+    const c = await explained(snap, branching, "2026-11-20T10:00:00Z");
+    expect(c.verdict).toBe("finished");
+    expect(c.summary).toContain('branch "soon" not taken');
+    // When the untaken branch is where the sequence stops, that is the answer.
+    const only = campaign({ steps: [step("hello"), step("soon", { after: "hello", waitMs: D, when: "not_opened" })] });
+    const stop = await explained(await openData({ users: [ann], events, ledger: helloSent }), only, "2026-11-20T10:00:00Z");
+    expect(stop.verdict).toBe("branch_not_taken");
+    expect(stop.summary).toContain('step "soon" is only sent if "hello" not opened');
+  });
+
+  it("says the sequence stopped at a step skipped as too late, or ended when its goal was reached", async () => {
+    const twoSteps = campaign({ steps: [step("hello"), step("next", { after: "hello", waitMs: D })], goal: { event: "bought", attributionMs: 7 * D } });
+    const ledger = [skipped("welcome", "hello", "2026-11-18T09:00:00.000Z")];
+    const stopped = await explained(await openData({ users: [ann], ledger }), twoSteps, "2026-11-19T10:00:00Z");
+    expect(stopped.verdict).toBe("stopped");
+    expect(stopped.summary).toContain('step "hello" was skipped (too_late: due more than 1d ago)');
+    const bought = { user_id: "ann", event: "bought", ts: "2026-11-17T12:00:00Z", event_id: "b1" };
+    const ended = await explained(await openData({ users: [ann], events: [bought], ledger }), twoSteps, "2026-11-19T10:00:00Z");
+    expect(ended).toMatchObject({ verdict: "ended", endedBy: "goal" });
+  });
+});
