@@ -2,7 +2,9 @@
  * `nurture demo` as a library call: generate the Taskly data set, write it as a
  * snapshot, replay the programme over the last days, and write the final snapshot and
  * ledger. The data directory is only overwritten when it is empty or holds a previous
- * demo (a marker file says so), or with `force`.
+ * demo (a marker file says so), or with `force`. All of it is made in a staging directory
+ * beside them and only then put in place of `snapshots/` and `ledger/`, so a demo that
+ * fails or is stopped leaves the data it would have replaced as it was.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -24,6 +26,10 @@ export { exportSnapshot, usersAsOfSql, SNAPSHOT_FORMATS, type SnapshotFormat } f
 export const DEMO_NOW = "2026-11-20T08:00:00Z";
 /** Lives inside snapshots/ (git-ignored like the data itself) and marks the data as the demo's. */
 const MARKER = path.join("snapshots", ".nurture-demo.json");
+/** Where a demo is made, under the data directory (one file system, so it moves into place by renaming). */
+const STAGING = ".nurture-demo-staging";
+/** The directories a demo writes, and replaces. */
+const WRITTEN = ["snapshots", "ledger"] as const;
 
 export interface DemoOptions {
   configDir: string;
@@ -67,31 +73,40 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   // Load the config first so a broken config fails before minutes of work.
   const config = o.replayDays > 0 ? await loadConfig(o.configDir) : undefined;
 
-  fs.rmSync(path.join(o.dataDir, "snapshots"), { recursive: true, force: true });
-  fs.rmSync(path.join(o.dataDir, "ledger"), { recursive: true, force: true });
-  fs.mkdirSync(path.join(o.dataDir, "snapshots"), { recursive: true });
-  const settings = { users: o.users, days: o.days, seed: o.seed, now: o.now.toISOString(), replayDays: o.replayDays };
-  fs.writeFileSync(path.join(o.dataDir, MARKER), `${JSON.stringify({ made_by: "nurture demo", ...settings }, null, 2)}\n`);
-
-  o.log(`generating ${o.users} users over ${o.days} days up to ${o.now.toISOString()} (seed ${o.seed})`);
-  const people = await generate(o);
-  const generated = performance.now();
-  o.log(`  ${people.written.users} users, ${people.written.events} product events in ${secs(generated - started)} s`);
-
+  // A staging directory left by a demo that was stopped is only ever the demo's own.
+  const staging = path.join(o.dataDir, STAGING);
+  fs.rmSync(staging, { recursive: true, force: true });
+  fs.mkdirSync(path.join(staging, "snapshots"), { recursive: true });
+  const made = { ...o, dataDir: staging };
   let replaySummary: ReplaySummary | undefined;
-  let final = people.written;
-  if (o.replayDays > 0) {
-    o.log(`replaying ${o.replayDays} days, runs at ${o.runHours.map((h) => `${String(h).padStart(2, "0")}:00`).join(" and ")} UTC`);
-    const snapshot = await openSnapshot(o.dataDir, { keepEventIds: true }); // written back out below
-    try {
-      replaySummary = await replay(snapshot, {
-        config: config!, dataDir: o.dataDir, seed: o.seed, now: o.now, days: o.replayDays, runHours: o.runHours,
-        evaluate: o.evaluate!, people: people.byId, log: o.log,
-      });
-      final = await exportSnapshot(snapshot.connection, o.dataDir, { at: o.now, format: o.format, eventsTable: "events_all" });
-    } finally {
-      snapshot.close();
+  let final: { users: number; events: number; files: string[] };
+  let generated: number;
+  try {
+    const settings = { users: o.users, days: o.days, seed: o.seed, now: o.now.toISOString(), replayDays: o.replayDays };
+    fs.writeFileSync(path.join(staging, MARKER), `${JSON.stringify({ made_by: "nurture demo", ...settings }, null, 2)}\n`);
+
+    o.log(`generating ${o.users} users over ${o.days} days up to ${o.now.toISOString()} (seed ${o.seed})`);
+    const people = await generate(made);
+    generated = performance.now();
+    o.log(`  ${people.written.users} users, ${people.written.events} product events in ${secs(generated - started)} s`);
+
+    final = people.written;
+    if (o.replayDays > 0) {
+      o.log(`replaying ${o.replayDays} days, runs at ${o.runHours.map((h) => `${String(h).padStart(2, "0")}:00`).join(" and ")} UTC`);
+      const snapshot = await openSnapshot(staging, { keepEventIds: true }); // written back out below
+      try {
+        replaySummary = await replay(snapshot, {
+          config: config!, dataDir: staging, seed: o.seed, now: o.now, days: o.replayDays, runHours: o.runHours,
+          evaluate: o.evaluate!, people: people.byId, log: o.log,
+        });
+        final = await exportSnapshot(snapshot.connection, staging, { at: o.now, format: o.format, eventsTable: "events_all" });
+      } finally {
+        snapshot.close();
+      }
     }
+    putInPlace(o.dataDir, staging);
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
   }
   const end = performance.now();
   return {
@@ -106,6 +121,22 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
 const secs = (ms: number): number => Math.round(ms / 100) / 10;
 
 /**
+ * Replaces `snapshots/` and `ledger/` of `dataDir` with those made under `staging`: the old
+ * ones are first moved aside into `staging` (removed with it), so each directory is
+ * replaced by a rename and never exists half-written.
+ */
+function putInPlace(dataDir: string, staging: string): void {
+  const aside = path.join(staging, "replaced");
+  fs.mkdirSync(aside);
+  for (const dir of WRITTEN) {
+    const target = path.join(dataDir, dir);
+    if (fs.existsSync(target)) fs.renameSync(target, path.join(aside, dir));
+    const made = path.join(staging, dir);
+    if (fs.existsSync(made)) fs.renameSync(made, target);
+  }
+}
+
+/**
  * Refuses to wipe a data directory that holds something other than a previous demo: any
  * file under `snapshots/` or `ledger/` when no demo made the directory, and otherwise any
  * file a demo does not write (beside its users and events, its marker and its ledger run
@@ -114,7 +145,7 @@ const secs = (ms: number): number => Math.round(ms / 100) / 10;
 function guardDataDir(dataDir: string, force: boolean): void {
   if (force) return;
   const demoMade = fs.existsSync(path.join(dataDir, MARKER));
-  const foreign = ["snapshots", "ledger"].flatMap((d) => {
+  const foreign = WRITTEN.flatMap((d) => {
     const dir = path.join(dataDir, d);
     if (!fs.existsSync(dir)) return [];
     const files = (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => !fs.statSync(path.join(dir, f)).isDirectory()).map((f) => path.join(d, f));

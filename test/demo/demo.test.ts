@@ -4,7 +4,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nurture } from "../support/cli.ts";
 import { openSnapshot } from "../../src/engine/data/snapshot.ts";
-import { tasklyUsers, runInstants } from "../../src/demo/index.ts";
+import { runDemo, tasklyUsers, runInstants } from "../../src/demo/index.ts";
+import { evaluate } from "../../src/engine/evaluate/evaluate.ts";
 
 const NOW = "2026-11-20T08:00:00Z";
 const small = ["--users", "300", "--days", "40", "--replay-days", "6", "--run-hours", "8,15", "--now", NOW];
@@ -110,6 +111,27 @@ describe("nurture demo", () => {
     expect(r.err).toContain("ledger/20261101T000000Z-real.ndjson");
     expect(fs.readFileSync(real, "utf8")).toBe("{}\n");
     expect(fs.existsSync(path.join(again, "snapshots", "users"))).toBe(true);
+  });
+
+  it("with --force, leaves the data it would replace as it was when it fails, and replaces it when it succeeds", async () => {
+    const dir = path.join(root, "forced");
+    const real = path.join(dir, "ledger", "20261101T000000Z-real.ndjson");
+    fs.mkdirSync(path.dirname(real), { recursive: true });
+    fs.writeFileSync(real, "{}\n");
+    const options = {
+      configDir: "config", dataDir: dir, users: 40, days: 10, seed: 1, now: new Date(NOW), replayDays: 2, runHours: [8],
+      format: "ndjson" as const, force: true, log: () => {},
+    };
+    const stopped = runDemo({ ...options, evaluate: async () => { throw new Error("stopped mid-replay"); } });
+    await expect(stopped).rejects.toThrow("stopped mid-replay");
+    expect(fs.readdirSync(dir).sort()).toEqual(["ledger"]);
+    expect(fs.readFileSync(real, "utf8")).toBe("{}\n");
+
+    const done = await runDemo({ ...options, evaluate });
+    expect(done.users).toBe(40);
+    expect(fs.readdirSync(dir).sort()).toEqual(["ledger", "snapshots"]);
+    expect(fs.existsSync(real)).toBe(false);
+    expect(fs.readdirSync(path.join(dir, "ledger")).every((f) => f.includes("-sim-"))).toBe(true);
   });
 
   it("rejects a replay longer than the period as a usage error", async () => {
