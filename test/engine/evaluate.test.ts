@@ -289,7 +289,9 @@ describe("evaluate", () => {
       const users = [{ ...ANN, overdue_tasks: 3, timezone: "America/New_York", created_at: "2026-01-01T00:00:00Z" }];
       const march6 = sent(keyOf("hello", "2026-03-06"), "2026-03-06T14:00:01Z", "2026-03-06");
       expect((await plan(c, { users, ledger: march6 }, "2026-03-08T14:00:00Z")).sends).toEqual([]);
-      expect((await plan(c, { users, ledger: march6 }, "2026-03-09T13:00:00Z")).sends.map((s) => s.occurrence)).toEqual(["2026-03-09"]);
+      const march9 = await plan(c, { users, ledger: march6 }, "2026-03-09T13:00:00Z");
+      // Failed once in a full-suite run (never reproduced): the held rows say why, should it fail again.
+      expect(march9.sends.map((s) => s.occurrence), `held: ${JSON.stringify(march9.held)}`).toEqual(["2026-03-09"]);
     });
 
     it("`cooldown` counts from the last occurrence kept, not the last one seen", async () => {
