@@ -13,7 +13,7 @@ import { isMarketing } from "../config/types.ts";
 import type { Snapshot } from "../data/snapshot.ts";
 import type { CompileContext } from "../sql/conditions.ts";
 import type { EntryContext } from "../sql/entries.ts";
-import { sqlInstant, sqlInterval } from "../sql/literals.ts";
+import { sqlInstant, sqlInterval, sqlIsoText } from "../sql/literals.ts";
 import { buildDerivedTables, entryContext } from "./_derived.ts";
 import { applyCaps, type CapCandidate } from "./_caps.ts";
 import { occurrenceTableSql } from "./_occurrences.ts";
@@ -67,7 +67,7 @@ function zoneWarnings(ctx: EntryContext): string[] {
 
 /** The suppressions of the derived `suppressed` table that the ledger does not hold yet. */
 async function newSuppressions(conn: DuckDBConnection): Promise<NewSuppression[]> {
-  const reader = await conn.runAndReadAll(`SELECT user_id, reason, strftime(timezone('UTC', since), '%Y-%m-%dT%H:%M:%S.%g') || 'Z' AS since
+  const reader = await conn.runAndReadAll(`SELECT user_id, reason, ${sqlIsoText("since")} AS since
     FROM suppressed WHERE NOT recorded ORDER BY user_id, reason`);
   return reader.getRowObjects().map((r) => ({ userId: String(r.user_id), reason: String(r.reason) as NewSuppression["reason"], since: String(r.since) }));
 }
@@ -84,7 +84,7 @@ async function campaignRows(conn: DuckDBConnection, campaign: Campaign, config: 
   await conn.run(`CREATE OR REPLACE TEMP TABLE occ AS ${occurrenceTableSql(campaign, ctx)}`);
   const out: CandidateRow[] = [];
   for (const step of campaign.steps) {
-    const reader = await conn.runAndReadAll(`SELECT s.*, strftime(timezone('UTC', s.due), '%Y-%m-%dT%H:%M:%S.%g') || 'Z' AS due_iso
+    const reader = await conn.runAndReadAll(`SELECT s.*, ${sqlIsoText("s.due")} AS due_iso
       FROM (${stepSql(campaign, step, "occ", config.settings, ctx, { orphans })}) s WHERE s.branch_taken`);
     for (const r of reader.getRowObjects()) {
       const userId = String(r.user_id);

@@ -13,7 +13,7 @@ import type { Snapshot } from "../data/snapshot.ts";
 import { NurtureError } from "../errors.ts";
 import { compileCondition } from "../sql/conditions.ts";
 import { entrySql, type EntryContext } from "../sql/entries.ts";
-import { sqlInstant, sqlString } from "../sql/literals.ts";
+import { sqlInstant, sqlIsoText, sqlString } from "../sql/literals.ts";
 import { evaluate } from "../evaluate/evaluate.ts";
 import { entryContext } from "../evaluate/_derived.ts";
 import { occurrenceTableSql } from "../evaluate/_occurrences.ts";
@@ -149,7 +149,7 @@ async function explainCampaign(
   const orphans = await hasOrphanKeys(conn);
   for (const [order, step] of campaign.steps.entries()) {
     const rows = (await conn.runAndReadAll(`SELECT occurrence, branch_taken, branch_closed, goal_reached, exited,
-        ${isoSql("due")} AS due, due > ${sqlInstant(ctx.now)} AS later
+        ${sqlIsoText("due")} AS due, due > ${sqlInstant(ctx.now)} AS later
       FROM (${stepSql(campaign, step, "explain_occ", config.settings, ctx, { upcoming: true, orphans })}) ORDER BY due`)).getRowObjects();
     const needed = step.when && step.after ? describeWhen(step.when, step.after) : undefined;
     for (const r of rows) {
@@ -180,9 +180,6 @@ async function explainCampaign(
 
 /** Occurrences are instants (ISO, UTC) or local days (YYYY-MM-DD): both sort as text. */
 const byOccurrence = (a: string, b: string): number => a.localeCompare(b);
-
-/** SQL: an instant as the plan writes one (ISO 8601, UTC, milliseconds). */
-const isoSql = (instant: string): string => `strftime(timezone('UTC', ${instant}), '%Y-%m-%dT%H:%M:%S.%g') || 'Z'`;
 
 function describeWhen(when: BranchOn, after: string): string {
   switch (when) {
@@ -263,7 +260,7 @@ async function ledgerHistory(conn: DuckDBConnection, campaign: string, userId: s
   const rows = (await conn.runAndReadAll(`WITH mine AS (
       SELECT DISTINCT key, step, occurrence FROM ledger
       WHERE kind IN ('intent', 'skipped') AND user_id = ${sqlString(userId)} AND campaign = ${sqlString(campaign)} AND ${asOf})
-    SELECT m.step, m.occurrence, l.kind, ${isoSql('l."at"')} AS at, coalesce(l.reason, l.error) AS detail,
+    SELECT m.step, m.occurrence, l.kind, ${sqlIsoText('l."at"')} AS at, coalesce(l.reason, l.error) AS detail,
       EXISTS (SELECT 1 FROM ledger d WHERE d.key = m.key AND d.kind IN ('sent', 'skipped', 'failed') AND d.${asOf}) AS settled
     FROM mine m JOIN ledger l ON l.key = m.key WHERE l.kind IN ('sent', 'skipped', 'failed', 'intent') AND l.${asOf} ORDER BY l."at", l.kind`)).getRowObjects();
   const out: LedgerLine[] = [];

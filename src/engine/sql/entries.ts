@@ -10,7 +10,7 @@
  */
 import type { Entry, TagRule } from "../config/types.ts";
 import { attributeTimeSql, compileCondition, whereSql, type CompileContext } from "./conditions.ts";
-import { sqlInstant, sqlInterval, sqlString } from "./literals.ts";
+import { sqlInstant, sqlInterval, sqlIsoText, sqlString } from "./literals.ts";
 import { scoreReachedSql } from "./scoring.ts";
 import { nowFactSql, userZoneSql } from "./zones.ts";
 
@@ -22,8 +22,6 @@ export interface EntryContext extends CompileContext {
 /** Product activity: email events, unsubscribes and survey answers are not the user's own use. */
 const ACTIVITY = "NOT (e.event LIKE 'email.%' OR e.event IN ('unsubscribed', 'nps.answered'))";
 
-const isoId = (expr: string): string => `strftime(timezone('UTC', ${expr}), '%Y-%m-%dT%H:%M:%S.%g') || 'Z'`;
-
 /**
  * `SELECT user_id, occurred_at, occurrence` for one entry. `score_reached` reads the table
  * `score_history` and `engagement_changed` the tables named by `dayLevelsTable`, which the
@@ -34,7 +32,7 @@ export function entrySql(entry: Entry, ctx: EntryContext): string {
   // A user who signs up after `now` does not exist yet: a past `--now` must plan what a run then would have.
   const signedUp = `u.created_at <= ${now}`;
   const select = (user: string, at: string, from: string): string =>
-    `SELECT ${user} AS user_id, ${at} AS occurred_at, ${isoId(at)} AS occurrence ${from}`;
+    `SELECT ${user} AS user_id, ${at} AS occurred_at, ${sqlIsoText(at)} AS occurrence ${from}`;
   switch (entry.on) {
     case "signup":
       return select("u.user_id", "u.created_at", `FROM users u WHERE u.created_at <= ${now}`);
@@ -62,7 +60,7 @@ export function entrySql(entry: Entry, ctx: EntryContext): string {
     case "inactive": {
       // The quiet spell that began with the last activity (or signup) and has lasted long enough.
       const last = `coalesce((SELECT max(e.ts) FROM events e WHERE e.user_id = u.user_id AND e.ts <= ${now} AND ${ACTIVITY}), u.created_at)`;
-      return `SELECT user_id, occurred_at, ${isoId("occurred_at")} AS occurrence FROM (
+      return `SELECT user_id, occurred_at, ${sqlIsoText("occurred_at")} AS occurrence FROM (
         SELECT u.user_id, ${last} + ${sqlInterval(entry.forMs)} AS occurred_at FROM users u WHERE ${signedUp}) q WHERE occurred_at <= ${now}`;
     }
     case "tag_assigned":
@@ -75,7 +73,7 @@ export function entrySql(entry: Entry, ctx: EntryContext): string {
     }
     case "score_reached":
       // score_history: the running, undecayed total at each award (see scoring.ts).
-      return `SELECT user_id, occurred_at, ${isoId("occurred_at")} AS occurrence FROM (${scoreReachedSql(entry.threshold, ctx.now)})`;
+      return `SELECT user_id, occurred_at, ${sqlIsoText("occurred_at")} AS occurrence FROM (${scoreReachedSql(entry.threshold, ctx.now)})`;
     case "engagement_changed": {
       // Levels are taken at the start of the user's local day, so every run of a day agrees;
       // the day the level became `to` is the one occurrence of that change.

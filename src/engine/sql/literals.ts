@@ -6,6 +6,9 @@ export const sqlString = (text: string): string => `'${text.replaceAll("'", "''"
 /** An instant as a UTC TIMESTAMPTZ literal. */
 export const sqlInstant = (date: Date): string => `TIMESTAMPTZ '${date.toISOString()}'`;
 
+/** SQL: an instant as the text JavaScript's toISOString gives (UTC, milliseconds): how plans, occurrences and explanations write instants. */
+export const sqlIsoText = (instant: string): string => `strftime(timezone('UTC', ${instant}), '%Y-%m-%dT%H:%M:%S.%g') || 'Z'`;
+
 /** An exact duration as an INTERVAL expression. */
 export const sqlInterval = (ms: number): string => `to_milliseconds(${Math.round(ms)})`;
 
