@@ -4,6 +4,7 @@
  * that each step's query only joins small tables and never rescans the events.
  */
 import type { Campaign, Entry } from "../config/types.ts";
+import { DAY_MS } from "../duration.ts";
 import { compileCondition, whereSql } from "../sql/conditions.ts";
 import { entrySql, type EntryContext } from "../sql/entries.ts";
 import { sqlInstant, sqlInterval, sqlString } from "../sql/literals.ts";
@@ -48,7 +49,7 @@ export function occurrencesSql(campaign: Campaign, ctx: EntryContext): string {
   // occurrence) is always 24 hours, so a daily trigger under a 3-day cooldown enters every
   // third day even when a clock change makes those days 71 or 73 hours long.
   const cooldown = Math.round(r.cooldownMs);
-  const clock = "CASE WHEN length(occurrence) = 10 THEN (TRY_CAST(occurrence AS DATE) - DATE '1970-01-01')::BIGINT * 86400000 ELSE epoch_ms(occurred_at) END";
+  const clock = `CASE WHEN length(occurrence) = 10 THEN (TRY_CAST(occurrence AS DATE) - DATE '1970-01-01')::BIGINT * ${DAY_MS} ELSE epoch_ms(occurred_at) END`;
   return `WITH RECURSIVE o AS MATERIALIZED (
       SELECT *, sum(start::INTEGER) OVER (${order}) AS cluster FROM (
         SELECT *, row_number() OVER (${order}) AS n, coalesce(t - lag(t) OVER (${order}) >= ${cooldown}, true) AS start
