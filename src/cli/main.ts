@@ -72,7 +72,8 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
       // The headline only when no problem already says it.
       if (!error.problems.some((p) => p.message === error.message)) err(pc.red(error.message));
       for (const problem of error.problems) err(formatProblem(problem));
-      if (debug && (error.cause instanceof Error ? error.cause.stack : error.stack)) err(String(error.cause instanceof Error ? error.cause.stack : error.stack));
+      const stack = error.cause instanceof Error ? error.cause.stack : error.stack;
+      if (debug && stack) err(stack);
       return failed(error.exitCode, { code: error.code, message: error.message, problems: error.problems });
     }
     err(pc.red("nurture: unexpected error (this is a bug; please report it with the output below)"));
