@@ -17,6 +17,7 @@
 import path from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { BadRowCount } from "../evaluate/types.ts";
+import { LINE_COLUMN } from "./_files.ts";
 
 /** One set-aside row as shown to a person. */
 export interface BadRowExample {
@@ -69,7 +70,7 @@ export async function withBadRowExamples(
   const field = (name: string): string => `CASE WHEN json_valid(row_json) THEN json_extract_string(row_json, '$.${name}') END`;
   const reader = await conn.runAndReadAll(`SELECT tbl, reason, source, row_json FROM (
       SELECT tbl, reason, source, row_json, row_number() OVER (PARTITION BY tbl, reason
-        ORDER BY coalesce(${field("user_id")} = $1, false) DESC, source, TRY_CAST(coalesce(${field("line")}, ${field(`${LOADER_PREFIX}line`)}) AS BIGINT) NULLS LAST, row_json) AS n
+        ORDER BY coalesce(${field("user_id")} = $1, false) DESC, source, TRY_CAST(coalesce(${field("line")}, ${field(LINE_COLUMN)}) AS BIGINT) NULLS LAST, row_json) AS n
       FROM rejected_rows)
     WHERE n <= $2 ORDER BY tbl, reason, n`, [options.user ?? null, options.limit ?? 3]);
   const examples = new Map<string, BadRowExample[]>();
@@ -117,7 +118,7 @@ function example(source: string, rowJson: string, dataDir: string): BadRowExampl
     .filter(([k, v]) => v !== null && !k.startsWith(LOADER_PREFIX))
     // The loader keeps an event's properties as JSON text: shown as the object the file had.
     .map(([k, v]) => [k, k === "properties" && typeof v === "string" ? parseObject(v) ?? v : v]));
-  const place = parsed[`${LOADER_PREFIX}line`];
+  const place = parsed[LINE_COLUMN];
   return { file, ...(Number.isInteger(place) ? { row: (place as number) + 1 } : {}), text: oneLine(JSON.stringify(columns)) };
 }
 
