@@ -422,6 +422,32 @@ describe("openSnapshot on awkward exports", () => {
     expect(await rows(s, "SELECT event FROM events")).toEqual([{ event: "a" }]);
   });
 
+  it("follows links in a table's directory, reads each file once, and ends at a link that loops back", async () => {
+    const dir = dataDir({
+      "snapshots/users/u.csv": USERS_CSV,
+      "snapshots/events/2026/e.csv": "user_id,event,ts\nu1,a,2026-11-02T10:00:00Z\n",
+      "elsewhere/more.csv": "user_id,event,ts\nu1,b,2026-11-02T11:00:00Z\n",
+    });
+    const events = path.join(dir, "snapshots/events");
+    fs.symlinkSync(path.join(dir, "elsewhere"), path.join(events, "mounted")); // a directory elsewhere
+    fs.symlinkSync("..", path.join(events, "2026/up")); // a loop back to events/
+    fs.symlinkSync("2026", path.join(events, "latest")); // a second name for 2026/
+    fs.symlinkSync("2026/e.csv", path.join(events, "same.csv")); // a second name for e.csv
+    const s = await snap(dir);
+    expect(await rows(s, "SELECT event FROM events ORDER BY event")).toEqual([{ event: "a" }, { event: "b" }]);
+    expect((await s.badRows()).filter((b) => b.table === "events")).toEqual([]);
+  });
+
+  it("refuses a link to nothing (a share not mounted) instead of planning without its rows", async () => {
+    const dir = dataDir({ "snapshots/users/u.csv": USERS_CSV, "snapshots/events/e.csv": "user_id,event,ts\nu1,a,2026-11-02T10:00:00Z\n" });
+    const link = path.join(dir, "snapshots/events/2025");
+    fs.symlinkSync("/mnt/not-mounted/2025", link);
+    await expect(openSnapshot(dir)).rejects.toMatchObject({
+      code: "bad-snapshot-layout", message: `${link} is a link to /mnt/not-mounted/2025, which does not exist`,
+      problems: [expect.objectContaining({ file: link, hint: expect.stringContaining("mount or restore") })],
+    });
+  });
+
   it("takes a blank event_id for no id, so events without one are never paired as duplicates", async () => {
     const events = ['{"user_id":"u1","event":"a","ts":"2026-11-02T10:00:00Z","event_id":""}', '{"user_id":"u1","event":"b","ts":"2026-11-02T11:00:00Z","event_id":" "}'].join("\n");
     const s = await snap(dataDir({ "snapshots/users/u.csv": USERS_CSV, "snapshots/events/e.ndjson": events }));

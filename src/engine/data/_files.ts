@@ -9,7 +9,7 @@ const list = (files: string[]): string => `[${files.map(sqlString).join(", ")}]`
 /** The extensions the readers know, by format. */
 const EXTENSIONS = { parquet: [".parquet"], csv: [".csv"], ndjson: [".ndjson", ".jsonl"] } as const;
 
-/** Every file under `dir` (recursively), sorted; none when `dir` does not exist. */
+/** Every file under `dir` (recursively, through links), sorted, each once; none when `dir` does not exist. */
 function allFilesUnder(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
   if (!fs.statSync(dir).isDirectory()) {
@@ -21,10 +21,50 @@ function allFilesUnder(dir: string): string[] {
       }],
     });
   }
-  return (fs.readdirSync(dir, { recursive: true }) as string[])
-    .map((f) => path.join(dir, f))
-    .filter((f) => fs.statSync(f).isFile())
-    .sort();
+  const files: string[] = [];
+  walk(dir, new Set([fs.realpathSync(dir)]), files);
+  // A file reached by two names (a link beside its target) is read once, by its first name.
+  const seen = new Set<string>();
+  return files.sort().filter((f) => {
+    const real = fs.realpathSync(f);
+    return seen.has(real) ? false : (seen.add(real), true);
+  });
+}
+
+/**
+ * Adds the files under `dir` to `into`, following links (an export's directory is often
+ * a link to a mounted share) but entering each real directory once: a link back up the
+ * tree would otherwise be followed for ever (Node's own recursive `readdirSync` does,
+ * until it runs out of memory). A link to nothing is an error.
+ */
+function walk(dir: string, entered: Set<string>, into: string[]): void {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    const stat = entry.isSymbolicLink() ? linkTarget(full) : entry;
+    if (stat.isFile()) into.push(full);
+    else if (stat.isDirectory()) {
+      const real = fs.realpathSync(full);
+      if (entered.has(real)) continue;
+      entered.add(real);
+      walk(full, entered, into);
+    }
+  }
+}
+
+/** What a link leads to; a link to nothing may be a share that is not mounted, so its rows would be missed in silence. */
+function linkTarget(link: string): fs.Stats {
+  try {
+    return fs.statSync(link);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === "ELOOP" ? "a chain of links that never ends" : `${fs.readlinkSync(link)}, which does not exist`;
+    throw new NurtureError("bad-snapshot-layout", `${link} is a link to ${reason}`, {
+      problems: [{
+        code: "bad-snapshot-layout", severity: "error", file: link,
+        message: `a link in the snapshot leads to ${reason}, so the rows it should hold cannot be read`,
+        hint: "mount or restore what it points to, or remove the link if those rows are gone on purpose",
+      }],
+    });
+  }
 }
 
 /** The files among `files` whose name ends with one of `extensions`. */
