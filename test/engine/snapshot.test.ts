@@ -363,6 +363,28 @@ describe("openSnapshot on awkward exports", () => {
     expect(await s.badRows()).toEqual([]);
   });
 
+  it("reads NDJSON events whose keys are spelt in another case (`User_ID`, `Properties`) as the fields they name", async () => {
+    const events = [
+      '{"User_ID":"u1","Event":"a","TS":"2026-11-02T10:00:00Z","Properties":{"plan":"pro"},"Event_ID":"e1"}',
+      '{"User_ID":"u1","Event":"a","TS":"2026-11-02T10:00:00Z","Properties":{"plan":"pro"},"Event_ID":"e1"}',
+    ].join("\n");
+    const s = await snap(dataDir({ "snapshots/users/u.csv": USERS_CSV, "snapshots/events/e.ndjson": events }));
+    expect(await rows(s, "SELECT user_id, event, properties->>'plan' AS plan FROM events")).toEqual([{ user_id: "u1", event: "a", plan: "pro" }]);
+    // The second line is the first's duplicate by `Event_ID`, which is read too.
+    expect((await s.badRows()).filter((b) => b.table === "events")).toEqual([{ table: "events", reason: "duplicate event_id (counted once)", count: 1 }]);
+  });
+
+  it("sets aside an NDJSON object with none of the event fields as missing user_id, by its line, beside a line that is not JSON", async () => {
+    const events = ['{"user_id":"u1","event":"a","ts":"2026-11-02T10:00:00Z"}', '{"user_id":"u1","event":', '{"foo":{"bar":1}}', '{"user_id":null}'].join("\n");
+    const s = await snap(dataDir({ "snapshots/users/u.csv": USERS_CSV, "snapshots/events/e.ndjson": events }));
+    expect(await rows(s, "SELECT event FROM events")).toEqual([{ event: "a" }]);
+    expect(await rows(s, "SELECT reason, row_json FROM rejected_rows WHERE tbl = 'events' ORDER BY row_json")).toEqual([
+      { reason: "not a JSON object", row_json: '{"line":2,"text":"{\\"user_id\\":\\"u1\\",\\"event\\":"}' },
+      { reason: "missing user_id", row_json: '{"line":3,"text":"{\\"foo\\":{\\"bar\\":1}}"}' },
+      { reason: "missing user_id", row_json: '{"line":4,"text":"{\\"user_id\\":null}"}' },
+    ]);
+  });
+
   it("refuses a CSV header that names one column twice in two cases", async () => {
     const dir = dataDir({ "snapshots/users/u.csv": "user_id,email,created_at,Email\nu1,a@example.com,2026-11-01T10:00:00Z,b@example.com\n" });
     await expect(openSnapshot(dir)).rejects.toMatchObject({ code: "bad-csv-header", problems: [expect.objectContaining({ message: expect.stringContaining('"Email" twice') })] });

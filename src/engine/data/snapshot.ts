@@ -245,7 +245,27 @@ async function renameColumn(conn: DuckDBConnection, table: string, from: string,
   await conn.run(`ALTER TABLE ${table} RENAME COLUMN __nurture_renaming TO ${quoted(to)}`);
 }
 
-const EVENT_TEXT_COLUMNS = "{user_id: 'VARCHAR', event: 'VARCHAR', ts: 'VARCHAR', properties: 'VARCHAR', event_id: 'VARCHAR'}";
+const EVENT_FIELDS = ["user_id", "event", "ts", "properties", "event_id"] as const;
+
+/**
+ * The `columns` an events NDJSON read pins, each as text, in the export's own spelling:
+ * DuckDB matches a pinned name to a JSON key by its exact case, so `"User_ID"` lines read
+ * as no user at all under `user_id`. The spelling is taken from DuckDB's sample of the
+ * files (cheap: a full pass over the keys would cost more than the read); a name spelt
+ * two ways among the files keeps the usual spelling, and the lines with the other are set
+ * aside as missing that field.
+ */
+async function eventJsonColumns(conn: DuckDBConnection, json: ReaderSource | undefined): Promise<string> {
+  const sampled = json ? await columnNames(conn, `(SELECT * FROM read_json([${json.files.map(sqlString).join(", ")}], format = 'newline_delimited',
+    union_by_name = true, ignore_errors = true))`).catch(() => []) : [];
+  // DuckDB names a second spelling of a key `<first>_1`.
+  const spelling = (field: string): string => {
+    const found = sampled.filter((name) => name.toLowerCase() === field);
+    const twice = sampled.some((name) => new RegExp(`^${field}_\\d+$`, "i").test(name));
+    return found.length === 1 && !twice ? found[0]! : field;
+  };
+  return `{${EVENT_FIELDS.map((f) => `${sqlString(spelling(f))}: 'VARCHAR'`).join(", ")}}`;
+}
 
 /**
  * Loads events, rejects bad ones, and keeps the first row of each `event_id`.
@@ -264,7 +284,8 @@ const EVENT_TEXT_COLUMNS = "{user_id: 'VARCHAR', event: 'VARCHAR', ts: 'VARCHAR'
  */
 async function loadEvents(conn: DuckDBConnection, dir: string, keepEventIds: boolean): Promise<void> {
   await settingAsideUnreadFiles(conn, "events", dir);
-  const sources = readerSources(dir, { jsonColumns: EVENT_TEXT_COLUMNS });
+  const jsonColumns = await eventJsonColumns(conn, readerSources(dir).find((s) => s.format === "ndjson"));
+  const sources = readerSources(dir, { jsonColumns });
   if (sources.length === 0) {
     await conn.run(`CREATE TABLE events (user_id VARCHAR, event VARCHAR, ts TIMESTAMPTZ, properties JSON${keepEventIds ? ", event_id VARCHAR" : ""})`);
     return;
@@ -273,7 +294,7 @@ async function loadEvents(conn: DuckDBConnection, dir: string, keepEventIds: boo
   const ids: string[] = [];
   for (const source of sources) {
     if (source.format === "ndjson") {
-      const skipping = (): ReaderSource[] => readerSources(dir, { jsonColumns: EVENT_TEXT_COLUMNS, skipBadJson: true }).filter((s) => s.format === "ndjson");
+      const skipping = (): ReaderSource[] => readerSources(dir, { jsonColumns, skipBadJson: true }).filter((s) => s.format === "ndjson");
       await settingAsideBadJson(conn, "events", [source], skipping, ([read]) => stageText(conn, read!.sql));
     } else if (source.format !== "parquet") await stageText(conn, source.sql);
     else {
@@ -398,8 +419,9 @@ async function stageText(conn: DuckDBConnection, sql: string): Promise<void> {
 /**
  * Runs `load` over `sources`. DuckDB stops a whole NDJSON read at the first line that is
  * not JSON; then every such line, and every empty object, is set aside (`not a JSON
- * object`, with its line number and text) and `load` runs again over `skipping()`, the same
- * readers built to skip them. Should that read still lose a line that was JSON, it stops
+ * object`, with its line number and text), and so is every object with none of the fields
+ * read (`missing user_id`), and `load` runs again over `skipping()`, the same readers built
+ * to skip them. Should that read still lose a line that was JSON, it stops
  * with the files' names rather than lose it.
  */
 async function settingAsideBadJson(
@@ -417,14 +439,21 @@ async function settingAsideBadJson(
         FROM (SELECT filename, string_split(content, chr(10)) AS lines FROM read_text([${json.files.map(sqlString).join(", ")}])))
       WHERE trim(line, ' ' || chr(9) || chr(13)) <> ''`;
     const bad = "NOT CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' AND json_keys(line) <> [] ELSE false END";
-    const counts = (await conn.runAndReadAll(`SELECT count(*) FILTER (WHERE ${bad}) AS bad, count(*) FILTER (WHERE NOT (${bad})) AS good FROM (${lines})`)).getRowObjects()[0]!;
+    // A skipped line still comes back as a row of NULLs, and is left out below; so is an
+    // object with none of the fields the reader reads (`{"foo": 1}`), which is set aside
+    // here, by its line, as the row without a user it is.
+    const lenient = skipping();
+    const skipped = lenient.find((s) => s.format === "ndjson")!;
+    const names = (await columnNames(conn, skipped.sql)).filter((c) => c !== FILE_COLUMN);
+    const fields = names.map((c) => `"${c.replaceAll('"', '""')}"::VARCHAR`);
+    const fieldless = `CASE WHEN ${bad} THEN false ELSE coalesce(${names.map((c) => `json_extract_string(line, ${sqlString(`$."${c.replaceAll('"', '\\"')}"`)})`).join(", ")}) IS NULL END`;
+    const counts = (await conn.runAndReadAll(`SELECT count(*) FILTER (WHERE ${bad}) AS bad, count(*) FILTER (WHERE ${fieldless}) AS fieldless,
+      count(*) FILTER (WHERE NOT (${bad}) AND NOT ${fieldless}) AS good FROM (${lines})`)).getRowObjects()[0]!;
     if (Number(counts.bad) === 0) throw error;
     await conn.run(`INSERT INTO rejected_rows SELECT ${sqlString(table)}, source, 'not a JSON object', json_object('line', n, 'text', line)::VARCHAR
       FROM (${lines}) WHERE ${bad}`);
-    // A skipped line still comes back as a row of NULLs: leave those out.
-    const lenient = skipping();
-    const skipped = lenient.find((s) => s.format === "ndjson")!;
-    const fields = (await columnNames(conn, skipped.sql)).filter((c) => c !== FILE_COLUMN).map((c) => `"${c.replaceAll('"', '""')}"::VARCHAR`);
+    await conn.run(`INSERT INTO rejected_rows SELECT ${sqlString(table)}, source, 'missing user_id', json_object('line', n, 'text', line)::VARCHAR
+      FROM (${lines}) WHERE ${fieldless}`);
     skipped.sql = `SELECT * FROM (${skipped.sql}) WHERE coalesce(${fields.join(", ")}) IS NOT NULL`;
     const read = Number((await conn.runAndReadAll(`SELECT count(*) AS n FROM (${skipped.sql})`)).getRowObjects()[0]!.n);
     if (read !== Number(counts.good)) {
