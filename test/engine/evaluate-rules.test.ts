@@ -4,7 +4,8 @@ import fs from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BranchOn, Campaign, Config } from "../../src/engine/config/types.ts";
 import { evaluate } from "../../src/engine/evaluate/evaluate.ts";
-import { loadConfig, messageKey } from "../../src/engine/index.ts";
+import { explain, loadConfig, messageKey } from "../../src/engine/index.ts";
+import { planRecords } from "../../src/engine/ledger/plan-records.ts";
 import { brokenCopy } from "../config/_fixture.ts";
 import { campaign, D, step, withCampaigns } from "./_campaign-fixture.ts";
 import { openData, type Data } from "./_snapshot-files.ts";
@@ -268,5 +269,61 @@ describe("one occurrence, one key", () => {
     ];
     const p = await plan(trigger, { events }, "2026-11-20T09:00:00Z");
     expect(p.sends.map((s) => [s.userId, s.occurrence])).toEqual([["ann", "2026-11-20T08:10:00.000Z"]]);
+  });
+});
+
+describe("occurrences only the day shows are recorded, so their steps stay due", () => {
+  // A condition holds on the 20th only (the user's overdue tasks are gone by the 21st), so
+  // the snapshot of the 21st no longer gives the occurrence "2026-11-20".
+  const overdue = (n: number) => [{ ...ANN, overdue_tasks: n }];
+  const daily = (extra: Partial<Campaign> = {}) => campaign({
+    id: "overdue", kind: "trigger", entry: { on: "condition", condition: { kind: "attribute", attribute: "overdue_tasks", op: "gt", value: 0 } }, ...extra,
+  });
+  /** The records a run of `p` writes besides its sends (`skipped`, `entered`, `suppressed`). */
+  const recorded = (p: Awaited<ReturnType<typeof plan>>, at: string): Record<string, unknown>[] => planRecords(p, at, "r").map((r) => ({ ...r }));
+
+  it("a first step that waits a day is sent the next day, after the condition stopped holding", async () => {
+    const config = withCampaigns(daily({ steps: [step("hello", { waitMs: D })] }));
+    const day1 = await plan(config, { users: overdue(2) }, "2026-11-20T09:00:00Z");
+    expect(day1.sends).toEqual([]);
+    expect(day1.entered).toEqual([{ userId: "ann", campaign: "overdue", occurrence: "2026-11-20" }]);
+    const ledger = recorded(day1, "2026-11-20T09:00:00Z");
+    expect(ledger).toEqual([{ kind: "entered", at: "2026-11-20T09:00:00Z", run: "r", user_id: "ann", campaign: "overdue", occurrence: "2026-11-20" }]);
+
+    const snap = await openData({ users: overdue(0), ledger });
+    const day2 = await evaluate(config, snap, new Date("2026-11-21T09:00:00Z"));
+    expect(day2.sends.map((s) => [s.key, s.occurrence])).toEqual([[keyOf("ann", "overdue", "hello", "2026-11-20"), "2026-11-20"]]);
+    expect(day2.entered).toEqual([]);
+    // explain agrees: the step is due now, for the occurrence of the 20th.
+    const told = (await explain(config, snap, "ann", new Date("2026-11-21T09:00:00Z"))).campaigns[0]!;
+    expect(told).toMatchObject({ verdict: "sends_now" });
+  });
+
+  it("a step held by the cap on its day goes out under the same key the next day", async () => {
+    const config = withCampaigns(
+      campaign({ id: "top", priority: 9, steps: [step("hello", { type: "promo" })] }),
+      daily({ steps: [step("hello", { type: "promo" })], latenessMs: 3 * D }),
+    );
+    const day1 = await plan(config, { users: overdue(2) }, "2026-11-20T09:00:00Z");
+    expect(day1.held.map((h) => [h.campaign, h.status])).toEqual([["overdue", "capped"]]);
+    const ledger = [...sent("ann", "top", "hello", "2026-11-20T09:00:00Z", { type: "promo" }), ...recorded(day1, "2026-11-20T09:00:00Z")];
+
+    const day2 = await plan(config, { users: overdue(0), ledger }, "2026-11-21T10:00:00Z");
+    expect(day2.sends.map((s) => [s.campaign, s.occurrence])).toEqual([["overdue", "2026-11-20"]]);
+  });
+
+  it("a recorded occurrence whose step can no longer be sent is held as too late, and recorded as skipped", async () => {
+    const config = withCampaigns(daily({ steps: [step("hello", { waitMs: D })] }));
+    const day1 = await plan(config, { users: overdue(2) }, "2026-11-20T09:00:00Z");
+    const day4 = await plan(config, { users: overdue(0), ledger: recorded(day1, "2026-11-20T09:00:00Z") }, "2026-11-23T09:00:00Z");
+    expect(day4.held.map((h) => [h.occurrence, h.status])).toEqual([["2026-11-20", "too_late"]]);
+  });
+
+  it("records an occurrence once, and only for entries the snapshot gives as of now", async () => {
+    const config = withCampaigns(daily({ steps: [step("hello", { waitMs: 2 * D })] }), campaign({ id: "welcome", steps: [step("hello", { waitMs: 2 * D })] }));
+    const day1 = await plan(config, { users: overdue(2) }, "2026-11-20T09:00:00Z");
+    expect(day1.entered.map((o) => o.campaign)).toEqual(["overdue"]);
+    const again = await plan(config, { users: overdue(2), ledger: recorded(day1, "2026-11-20T09:00:00Z") }, "2026-11-20T16:00:00Z");
+    expect(again.entered).toEqual([]);
   });
 });

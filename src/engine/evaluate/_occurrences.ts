@@ -13,9 +13,11 @@ import { convertSql, userZoneSql } from "../sql/zones.ts";
 /**
  * Entries whose occurrences the snapshot gives only as of now: each local day's `condition`
  * or level change, the current quiet spell, the tag's current assignment. Their earlier
- * occurrences survive only in the ledger.
+ * occurrences survive only in the ledger: a key sent or skipped, or the `entered` record a
+ * run writes for each new occurrence of these entries (so a first step that waits, or is
+ * held back, does not vanish with the day).
  */
-const ONLY_NOW: ReadonlySet<Entry["on"]> = new Set(["condition", "engagement_changed", "inactive", "tag_assigned"]);
+export const ONLY_NOW: ReadonlySet<Entry["on"]> = new Set(["condition", "engagement_changed", "inactive", "tag_assigned"]);
 
 /**
  * `user_id, occurred_at, occurrence` after the audience filter and the re-entry policy.
@@ -64,17 +66,32 @@ export function occurrencesSql(campaign: Campaign, ctx: EntryContext): string {
 }
 
 /**
- * The campaign's occurrences the ledger records (keys of it sent or skipped), with the
- * instant each began: an ISO occurrence is that instant, a local date (a `condition` or
- * `engagement_changed` day) the start of that day in the user's zone. Reads `done_keys`.
+ * The campaign's occurrences the ledger records (keys of it sent or skipped, and `entered`
+ * records), with the instant each began: an ISO occurrence is that instant, a local date
+ * (a `condition` or `engagement_changed` day) the start of that day in the user's zone.
+ * Reads `done_keys` and `entered_occurrences`.
  */
 function recordedSql(campaign: Campaign, ctx: EntryContext): string {
   const zone = ctx.zones ? "u.timezone" : userZoneSql("u.timezone", ctx.zones, ctx.timezone);
   const dayStart = convertSql(zone, "TRY_CAST(d.occurrence AS TIMESTAMP)", ctx.zones);
   return `SELECT user_id, occurred_at, occurrence FROM (
       SELECT d.user_id, d.occurrence, CASE WHEN length(d.occurrence) = 10 THEN ${dayStart} ELSE TRY_CAST(d.occurrence AS TIMESTAMPTZ) END AS occurred_at
-      FROM (SELECT DISTINCT user_id, occurrence FROM done_keys WHERE campaign = ${sqlString(campaign.id)}) d JOIN users u ON u.user_id = d.user_id)
+      FROM (SELECT user_id, occurrence FROM done_keys WHERE campaign = ${sqlString(campaign.id)}
+        UNION SELECT user_id, occurrence FROM entered_occurrences WHERE campaign = ${sqlString(campaign.id)}) d JOIN users u ON u.user_id = d.user_id)
     WHERE occurred_at IS NOT NULL`;
+}
+
+/**
+ * The occurrences in the occurrence table `occ` of an entry the snapshot gives only as of
+ * now (`ONLY_NOW`) that the ledger does not hold yet (no key of them sent or skipped, no
+ * `entered` record): a run records them. Empty for any other entry.
+ */
+export function newOccurrencesSql(campaign: Campaign, occ: string): string | undefined {
+  if (!ONLY_NOW.has(campaign.entry.on)) return undefined;
+  const id = sqlString(campaign.id);
+  return `SELECT o.user_id, o.occurrence FROM ${occ} o
+    WHERE NOT EXISTS (SELECT 1 FROM done_keys d WHERE d.campaign = ${id} AND d.user_id = o.user_id AND d.occurrence = o.occurrence)
+      AND NOT EXISTS (SELECT 1 FROM entered_occurrences e WHERE e.campaign = ${id} AND e.user_id = o.user_id AND e.occurrence = o.occurrence)`;
 }
 
 /**

@@ -52,6 +52,9 @@ function inWindowSql(tz: string, settings: Settings, ctx: CompileContext): strin
  *                                             the done keys with a `sent` record, at its first
  *   done_keys(key, sent_at, campaign, step, user_id, occurrence)
  *                                             keys sent or skipped: never planned again
+ *   entered_occurrences(campaign, user_id, occurrence)
+ *                                             the ledger's `entered` records: occurrences
+ *                                             of an entry the snapshot gives only as of now
  *   message_events(key, user_id, opened_at, clicked_at)
  *                                             first human open (later than the machine-open
  *                                             window after sending) and first click per key
@@ -67,6 +70,9 @@ export async function buildStepTables(conn: DuckDBConnection, settings: Settings
       SELECT key, any_value(campaign) AS campaign, any_value(step) AS step, any_value(user_id) AS user_id, any_value(occurrence) AS occurrence,
         min("at") FILTER (WHERE kind = 'sent') AS sent_at
       FROM ledger WHERE kind IN ('intent', 'sent', 'skipped') AND "at" <= ${sqlInstant(now)} GROUP BY key HAVING bool_or(kind IN ('sent', 'skipped'))))`);
+  await conn.run(`CREATE OR REPLACE TEMP TABLE entered_occurrences AS
+    SELECT DISTINCT campaign, user_id, occurrence FROM ledger
+    WHERE kind = 'entered' AND "at" <= ${sqlInstant(now)} AND campaign IS NOT NULL AND user_id IS NOT NULL AND occurrence IS NOT NULL`);
   // A view, not a copy: at 1M users the copy was 8M rows the memory cap had to make room for.
   await conn.run("CREATE OR REPLACE TEMP VIEW sent_keys AS SELECT * FROM done_keys WHERE sent_at IS NOT NULL");
   // From email_activity (built with the derived tables, as of `now`), which already reads

@@ -16,10 +16,10 @@ import type { EntryContext } from "../sql/entries.ts";
 import { sqlInstant, sqlInterval, sqlIsoText } from "../sql/literals.ts";
 import { buildDerivedTables, entryContext } from "./_derived.ts";
 import { applyCaps, type CapCandidate } from "./_caps.ts";
-import { occurrenceTableSql } from "./_occurrences.ts";
+import { newOccurrencesSql, occurrenceTableSql } from "./_occurrences.ts";
 import { buildStepTables, hasOrphanKeys, stepSql } from "./_steps-sql.ts";
 import { chooseVariant } from "./key.ts";
-import type { HeldBack, HeldStatus, NewSuppression, Plan, PlannedSend, SendIdentity } from "./types.ts";
+import type { HeldBack, HeldStatus, NewOccurrence, NewSuppression, Plan, PlannedSend, SendIdentity } from "./types.ts";
 
 /** Computes the plan as of `now`. Reads only; writes nothing but temporary tables. */
 export async function evaluate(config: Config, snapshot: Snapshot, now: Date): Promise<Plan> {
@@ -31,8 +31,9 @@ export async function evaluate(config: Config, snapshot: Snapshot, now: Date): P
 
   const candidates: CapCandidate[] = [];
   const held: HeldBack[] = [];
+  const entered: NewOccurrence[] = [];
   for (const campaign of config.campaigns.values()) {
-    for (const row of await campaignRows(conn, campaign, config, ctx, orphans)) {
+    for (const row of await campaignRows(conn, campaign, config, ctx, orphans, entered)) {
       const status = holdStatus(row, campaign, config, now);
       if (status) held.push({ ...row.identity, status: status.status, reason: status.reason });
       else candidates.push({ identity: row.identity, reason: row.reason });
@@ -51,6 +52,7 @@ export async function evaluate(config: Config, snapshot: Snapshot, now: Date): P
     users: await count("users"),
     events: await count("events"),
     suppressions: await newSuppressions(conn),
+    entered: entered.sort((a, b) => a.campaign.localeCompare(b.campaign) || a.userId.localeCompare(b.userId) || a.occurrence.localeCompare(b.occurrence)),
     warnings: zoneWarnings(ctx),
   };
 }
@@ -79,9 +81,20 @@ interface CandidateRow {
   flags: { goal: boolean; exited: boolean; inWindow: boolean; noEmail: boolean; suppressed: string[] };
 }
 
-/** Every due row of one campaign, across its steps, with the facts needed to decide. */
-async function campaignRows(conn: DuckDBConnection, campaign: Campaign, config: Config, ctx: EntryContext, orphans: boolean): Promise<CandidateRow[]> {
+/**
+ * Every due row of one campaign, across its steps, with the facts needed to decide; adds to
+ * `entered` the campaign's occurrences a run must record (`newOccurrencesSql`).
+ */
+async function campaignRows(
+  conn: DuckDBConnection, campaign: Campaign, config: Config, ctx: EntryContext, orphans: boolean, entered: NewOccurrence[],
+): Promise<CandidateRow[]> {
   await conn.run(`CREATE OR REPLACE TEMP TABLE occ AS ${occurrenceTableSql(campaign, ctx)}`);
+  const fresh = newOccurrencesSql(campaign, "occ");
+  if (fresh) {
+    for (const r of (await conn.runAndReadAll(fresh)).getRowObjects()) {
+      entered.push({ userId: String(r.user_id), campaign: campaign.id, occurrence: String(r.occurrence) });
+    }
+  }
   const out: CandidateRow[] = [];
   for (const step of campaign.steps) {
     const reader = await conn.runAndReadAll(`SELECT s.*, ${sqlIsoText("s.due")} AS due_iso

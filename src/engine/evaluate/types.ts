@@ -60,6 +60,11 @@ export interface Plan {
    * them (`suppressed` records), so the suppression outlives the events.
    */
   suppressions: NewSuppression[];
+  /**
+   * Occurrences of entries the snapshot gives only as of now that the ledger does not hold
+   * yet: a run records them (`entered` records), so their steps stay due on later days.
+   */
+  entered: NewOccurrence[];
   /** What this evaluation could not judge (e.g. a feature not built yet), in plain words. */
   warnings: string[];
 }
@@ -70,4 +75,11 @@ export interface NewSuppression {
   reason: SuppressionReason;
   /** ISO instant of the earliest event that suppressed the user for this reason. */
   since: string;
+}
+
+/** An occurrence a run records (`entered`): see `Plan.entered`. */
+export interface NewOccurrence {
+  userId: string;
+  campaign: string;
+  occurrence: string;
 }

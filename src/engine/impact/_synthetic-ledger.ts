@@ -1,7 +1,8 @@
 /**
  * Writes a backtest run's outcome into the in-memory `ledger` table as a real run would
  * record it (an `intent` and a `sent` per send, and `planRecords`: a `skipped` per row
- * that came too late, a `suppressed` per newly suppressed user; with the columns that
+ * that came too late, an `entered` per new occurrence of an entry only the day shows, a
+ * `suppressed` per newly suppressed user; with the columns that
  * table keeps), so later runs of the replay see it through the same ledger the evaluator
  * reads.
  * Nothing touches the ledger files on disk.
@@ -25,6 +26,7 @@ export async function recordSyntheticRun(conn: DuckDBConnection, plan: Plan, at:
   }
   for (const r of planRecords(plan, iso, "backtest")) {
     if (r.kind === "skipped") rows.push({ kind: r.kind, at: r.at, key: r.key, user_id: r.user_id, campaign: r.campaign, step: r.step, occurrence: r.occurrence, reason: r.reason });
+    else if (r.kind === "entered") rows.push({ kind: r.kind, at: r.at, user_id: r.user_id, campaign: r.campaign, occurrence: r.occurrence });
     else rows.push({ kind: r.kind, at: r.at, user_id: r.user_id, reason: r.reason });
   }
   if (rows.length === 0) return 0;

@@ -4,27 +4,31 @@
  *
  *   skipped      a row held as too late: it can never be sent, and once recorded it
  *                leaves later plans
+ *   entered      an occurrence of an entry the snapshot gives only as of now, new to the
+ *                ledger (`Plan.entered`): once recorded, later plans still see it, so its
+ *                steps stay due after the day it showed
  *   suppressed   a user the plan found newly suppressed: once recorded the suppression
  *                outlives the event (a snapshot that later drops it does not lift it)
  */
 import type { HeldBack, Plan } from "../evaluate/types.ts";
-import type { SkippedRecord, SuppressedRecord } from "./types.ts";
+import type { EnteredRecord, SkippedRecord, SuppressedRecord } from "./types.ts";
 
 /**
- * The `skipped` and `suppressed` records of `plan`, stamped `at` by run `run`; rows whose
- * key is in `except` (keys a replay already settled) are left out.
+ * The `skipped`, `entered` and `suppressed` records of `plan`, stamped `at` by run `run`;
+ * rows whose key is in `except` (keys a replay already settled) are left out.
  *
  * @example
  * ledger.append(planRecords(plan, new Date().toISOString(), "r1"));
  */
-export function planRecords(plan: Plan, at: string, run: string, except: ReadonlySet<string> = new Set()): (SkippedRecord | SuppressedRecord)[] {
-  const out: (SkippedRecord | SuppressedRecord)[] = [];
+export function planRecords(plan: Plan, at: string, run: string, except: ReadonlySet<string> = new Set()): (SkippedRecord | EnteredRecord | SuppressedRecord)[] {
+  const out: (SkippedRecord | EnteredRecord | SuppressedRecord)[] = [];
   for (const h of tooLate(plan, except)) {
     out.push({
       kind: "skipped", at, run, key: h.key, user_id: h.userId, campaign: h.campaign, step: h.step,
       occurrence: h.occurrence, due: h.dueAt, reason: `too_late: ${h.reason}`,
     });
   }
+  for (const o of plan.entered) out.push({ kind: "entered", at, run, user_id: o.userId, campaign: o.campaign, occurrence: o.occurrence });
   for (const s of plan.suppressions) out.push({ kind: "suppressed", at, run, user_id: s.userId, reason: s.reason, since: s.since });
   return out;
 }

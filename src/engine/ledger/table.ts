@@ -40,6 +40,7 @@ const REQUIRED_FIELDS: { readonly [K in LedgerRecord["kind"]]: readonly ("key" |
   sent: ["key"],
   failed: ["key"],
   skipped: ["key", "user_id"],
+  entered: ["user_id"],
   suppressed: ["user_id"],
 };
 

@@ -7,7 +7,7 @@
  * `intent` with no outcome means a run died mid-send: the next run re-sends it with the
  * same key (and, for a batch, the same idempotency key and payload).
  */
-export type LedgerRecord = IntentRecord | BatchRecord | SentRecord | FailedRecord | SkippedRecord | SuppressedRecord;
+export type LedgerRecord = IntentRecord | BatchRecord | SentRecord | FailedRecord | SkippedRecord | EnteredRecord | SuppressedRecord;
 
 interface Base {
   /** ISO-8601 UTC instant the record was written. */
@@ -73,6 +73,21 @@ export interface SkippedRecord extends Base {
   occurrence: string;
   due: string;
   reason: string;
+}
+
+/**
+ * An occurrence of an entry the snapshot gives only as of now (a day's `condition`, an
+ * `engagement_changed` day, an `inactive` spell, a `tag_assigned` assignment), written by
+ * the first run that sees it, whatever its steps did then (due later, held back, sent).
+ * Tomorrow's snapshot no longer gives that occurrence; later plans take it from here, so a
+ * first step that waits, or that a cap or the send window held back, is still sent (or
+ * recorded as too late) instead of vanishing with the day.
+ */
+export interface EnteredRecord extends Base {
+  kind: "entered";
+  user_id: string;
+  campaign: string;
+  occurrence: string;
 }
 
 /**
