@@ -317,6 +317,33 @@ describe("evaluate", () => {
       expect((await plan(c, { users, events }, "2026-11-08T09:00:00Z")).sends.map((s) => s.occurrence)).toEqual(["2026-11-08T00:00:00.000Z"]);
       expect((await plan(c, { users, events, ledger: first }, "2026-11-08T09:00:00Z")).sends).toEqual([]);
     });
+
+    describe("an event that arrives late", () => {
+      const purchase = (ts: string) => ({ user_id: "ann", event: "subscription.purchased", ts });
+      const onPurchase = (reentry: Campaign["reentry"], steps = [step("hello")]) =>
+        campaign({ kind: steps.length > 1 ? "sequence" : "trigger", entry: { on: "event", event: "subscription.purchased" }, reentry, steps });
+      const first = sent(keyOf("hello", "2026-11-20T08:00:00.000Z"), "2026-11-20T09:00:00Z", "2026-11-20T08:00:00.000Z");
+
+      it("`never`: dated before the occurrence the ledger holds, it does not start the campaign a second time", async () => {
+        const c = withCampaigns(onPurchase({ policy: "never" }));
+        const events = [purchase("2026-11-20T08:00:00Z"), purchase("2026-11-20T07:00:00Z")]; // the 07:00 one came in a later export
+        expect((await plan(c, { events, ledger: first }, "2026-11-20T12:00:00Z")).sends).toEqual([]);
+      });
+
+      it("`never`: the recorded occurrence goes on to its later steps, and the late one is not held as too late", async () => {
+        const c = withCampaigns(onPurchase({ policy: "never" }, [step("hello"), step("next", { after: "hello", waitMs: 2 * D })]));
+        const events = [purchase("2026-11-20T08:00:00Z"), purchase("2026-11-17T08:00:00Z")];
+        const p = await plan(c, { events, ledger: first }, "2026-11-22T10:00:00Z");
+        expect(p.sends.map((s) => [s.step, s.occurrence])).toEqual([["next", "2026-11-20T08:00:00.000Z"]]);
+        expect(p.held).toEqual([]);
+      });
+
+      it("`always`: a sequence goes on to its later steps after the snapshot dropped the event that started it", async () => {
+        const c = withCampaigns(onPurchase({ policy: "always" }, [step("hello"), step("next", { after: "hello", waitMs: 2 * D })]));
+        const p = await plan(c, { events: [], ledger: first }, "2026-11-22T10:00:00Z");
+        expect(p.sends.map((s) => [s.step, s.occurrence])).toEqual([["next", "2026-11-20T08:00:00.000Z"]]);
+      });
+    });
   });
 
   it("plans the same whatever the order or format of the event rows, and counts a repeated event_id once", async () => {

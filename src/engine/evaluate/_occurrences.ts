@@ -20,30 +20,33 @@ import { convertSql, userZoneSql } from "../sql/zones.ts";
 export const ONLY_NOW: ReadonlySet<Entry["on"]> = new Set(["condition", "engagement_changed", "inactive", "tag_assigned"]);
 
 /**
- * `user_id, occurred_at, occurrence` after the audience filter and the re-entry policy.
+ * `user_id, occurred_at, occurrence, recorded` after the audience filter and the re-entry
+ * policy; `recorded` when the ledger holds the occurrence.
  *
  * The policy is applied to the occurrences the entry gives now together with those the
  * ledger records for the campaign (a key sent or skipped is an occurrence the user
  * entered), so a daily condition or a later quiet spell cannot start again under `never`,
  * a rolling snapshot that dropped old events does not lift it, and a sequence started by
- * yesterday's condition goes on to its later steps. `cooldown` keeps an occurrence only
+ * yesterday's condition (or by an event the snapshot no longer holds, under `always` too)
+ * goes on to its later steps. Under `never` the occurrence the ledger holds is the one
+ * entry, even when an event dated earlier arrives late: the earliest is taken only among
+ * occurrences not yet recorded, which would otherwise start the campaign a second time. `cooldown` keeps an occurrence only
  * when it began at least the cooldown after the last occurrence kept (not merely the
  * last one seen): a user who triggers every day under a 3-day cooldown enters every
  * third day.
  */
 export function occurrencesSql(campaign: Campaign, ctx: EntryContext): string {
   const audience = campaign.audience ? ` WHERE user_id IN (SELECT u.user_id FROM users u WHERE ${compileCondition(campaign.audience, ctx)})` : "";
-  const entered = `SELECT user_id, occurred_at, occurrence FROM (${entrySql(campaign.entry, ctx)})`;
+  const entered = `SELECT user_id, occurred_at, occurrence, false AS recorded FROM (${entrySql(campaign.entry, ctx)})`;
   const r = campaign.reentry;
   // One row per occurrence: the entry may give an occurrence twice (two events at one
   // instant, or one instant written with two offsets), and both would carry one key.
-  const once = (rows: string): string => `SELECT user_id, min(occurred_at) AS occurred_at, occurrence FROM (${rows})${audience}
+  const once = (rows: string): string => `SELECT user_id, min(occurred_at) AS occurred_at, occurrence, bool_or(recorded) AS recorded FROM (${rows})${audience}
     GROUP BY user_id, occurrence`;
-  if (r.policy === "always" && !ONLY_NOW.has(campaign.entry.on)) return once(entered);
   const all = once(`${entered} UNION ALL ${recordedSql(campaign, ctx)}`);
   if (r.policy === "always") return all;
   const order = "PARTITION BY user_id ORDER BY occurred_at, occurrence";
-  if (r.policy === "never") return `SELECT * FROM (${all}) QUALIFY row_number() OVER (${order}) = 1`;
+  if (r.policy === "never") return `SELECT * FROM (${all}) QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY recorded DESC, occurred_at, occurrence) = 1`;
   // Greedy, in time order. An occurrence at least the cooldown after the one before it is
   // always kept, so each run of closer occurrences (a "cluster") is resolved on its own,
   // from its first: the recursion is as deep as the most occurrences kept in one cluster.
@@ -62,7 +65,7 @@ export function occurrencesSql(campaign: Campaign, ctx: EntryContext): string {
       SELECT k.user_id, k.cluster, min(o.n), arg_min(o.t, o.n) FROM kept k
       JOIN o ON o.user_id = k.user_id AND o.cluster = k.cluster AND o.n > k.n AND o.t >= k.t + ${cooldown}
       GROUP BY k.user_id, k.cluster)
-    SELECT o.user_id, o.occurred_at, o.occurrence FROM o JOIN kept k ON k.user_id = o.user_id AND k.n = o.n`;
+    SELECT o.user_id, o.occurred_at, o.occurrence, o.recorded FROM o JOIN kept k ON k.user_id = o.user_id AND k.n = o.n`;
 }
 
 /**
@@ -74,7 +77,7 @@ export function occurrencesSql(campaign: Campaign, ctx: EntryContext): string {
 function recordedSql(campaign: Campaign, ctx: EntryContext): string {
   const zone = ctx.zones ? "u.timezone" : userZoneSql("u.timezone", ctx.zones, ctx.timezone);
   const dayStart = convertSql(zone, "TRY_CAST(d.occurrence AS TIMESTAMP)", ctx.zones);
-  return `SELECT user_id, occurred_at, occurrence FROM (
+  return `SELECT user_id, occurred_at, occurrence, true AS recorded FROM (
       SELECT d.user_id, d.occurrence, CASE WHEN length(d.occurrence) = 10 THEN ${dayStart} ELSE TRY_CAST(d.occurrence AS TIMESTAMPTZ) END AS occurred_at
       FROM (SELECT user_id, occurrence FROM done_keys WHERE campaign = ${sqlString(campaign.id)}
         UNION SELECT user_id, occurrence FROM entered_occurrences WHERE campaign = ${sqlString(campaign.id)}) d JOIN users u ON u.user_id = d.user_id)
