@@ -87,20 +87,17 @@ function recordedSql(campaign: Campaign, ctx: EntryContext): string {
 /**
  * The occurrences in the occurrence table `occ` of an entry the snapshot gives only as of
  * now (`ONLY_NOW`) that the ledger does not hold yet (no key of them sent or skipped, no
- * `entered` record): a run records them. Empty for any other entry.
+ * `entered` record): a run records them. Undefined for any other entry.
  */
 export function newOccurrencesSql(campaign: Campaign, occ: string): string | undefined {
-  if (!ONLY_NOW.has(campaign.entry.on)) return undefined;
-  const id = sqlString(campaign.id);
-  return `SELECT o.user_id, o.occurrence FROM ${occ} o
-    WHERE NOT EXISTS (SELECT 1 FROM done_keys d WHERE d.campaign = ${id} AND d.user_id = o.user_id AND d.occurrence = o.occurrence)
-      AND NOT EXISTS (SELECT 1 FROM entered_occurrences e WHERE e.campaign = ${id} AND e.user_id = o.user_id AND e.occurrence = o.occurrence)`;
+  return ONLY_NOW.has(campaign.entry.on) ? `SELECT user_id, occurrence FROM ${occ} WHERE NOT recorded` : undefined;
 }
 
 /**
- * The occurrence table a campaign's steps read: occurrences with `goal_reached` (the goal
- * event happened at or after the occurrence began, up to now), `exited` (the exit
- * condition holds for the user now), and the facts about the user every step reads: the
+ * The occurrence table a campaign's steps read: occurrences with `recorded` (the ledger
+ * holds it), `goal_reached` (the goal event happened at or after the occurrence began, up
+ * to now), `exited` (the exit condition holds for the user now), and the facts about the
+ * user every step reads: the
  * effective time zone `tz`, `no_email`, and `suppressed` (every suppression reason, in
  * alphabetical order and comma-separated, or NULL; needs the `suppressed` table of the derived tables). They
  * are read here, once per campaign, rather than by each step.
@@ -112,7 +109,7 @@ export function occurrenceTableSql(campaign: Campaign, ctx: EntryContext): strin
         AND g.ts >= o.occurred_at AND g.ts <= ${now}${whereSql(campaign.goal.where, "g")})`
     : "false";
   const exited = campaign.exit ? `o.user_id IN (SELECT u.user_id FROM users u WHERE ${compileCondition(campaign.exit, ctx)})` : "false";
-  return `SELECT o.user_id, o.occurred_at, o.occurrence, ${goal} AS goal_reached, ${exited} AS exited,
+  return `SELECT o.user_id, o.occurred_at, o.occurrence, o.recorded, ${goal} AS goal_reached, ${exited} AS exited,
       ${userZoneSql("u.timezone", ctx.zones, ctx.timezone)} AS tz, nullif(trim(u.email), '') IS NULL AS no_email, p.reason AS suppressed
     FROM (${occurrencesSql(campaign, ctx)}) o JOIN users u ON u.user_id = o.user_id
     LEFT JOIN (SELECT user_id, string_agg(DISTINCT reason, ',' ORDER BY reason) AS reason FROM suppressed GROUP BY user_id) p ON p.user_id = o.user_id`;
