@@ -243,6 +243,20 @@ describe("evaluate", () => {
     expect((await plan(withCampaigns(c), { events }, "2026-11-20T09:00:00Z")).held.map((h) => h.status)).toEqual(["exited"]);
   });
 
+  it("`no_event`: an event at exactly anchor + within counts as done within the window; a millisecond later it does not", async () => {
+    const c = campaign({
+      kind: "trigger", reentry: { policy: "always" },
+      entry: { on: "no_event", event: "checkout.completed", withinMs: 4 * 3_600_000, after: { kind: "event", event: "checkout.started" } },
+    });
+    const checkout = (paid: string) => [
+      { user_id: "ann", event: "checkout.started", ts: "2026-11-20T04:00:00Z" },
+      { user_id: "ann", event: "checkout.completed", ts: paid },
+    ];
+    expect((await plan(withCampaigns(c), { events: checkout("2026-11-20T08:00:00Z") }, "2026-11-20T09:00:00Z")).sends).toEqual([]);
+    const late = await plan(withCampaigns(c), { events: checkout("2026-11-20T08:00:00.001Z") }, "2026-11-20T09:00:00Z");
+    expect(late.sends.map((x) => x.occurrence)).toEqual(["2026-11-20T08:00:00.000Z"]);
+  });
+
   it("re-entry: `never` sends for the first occurrence only, `always` for each", async () => {
     const assigned = (ts: string) => ({ user_id: "ann", event: "task.assigned", ts });
     const events = [assigned("2026-11-20T08:10:00Z"), assigned("2026-11-20T08:20:00Z")];

@@ -80,6 +80,7 @@ function compile(c: Condition, ctx: CompileContext): string {
 
 /**
  * "Did not perform `event` within `withinMs` after the anchor, and that window is over."
+ * Both ends of the window count, as for the `no_event` entry.
  * For an event anchor: some anchor event (as of now) whose window has elapsed was not
  * followed by the event.
  */
@@ -87,7 +88,7 @@ function noEventSql(event: string, withinMs: number, after: Anchor, where: Prope
   const now = sqlInstant(ctx.now);
   const within = sqlInterval(withinMs);
   const missing = (anchor: string): string => `NOT EXISTS (SELECT 1 FROM events e WHERE e.user_id = u.user_id
-    AND e.event = ${sqlString(event)} AND e.ts >= ${anchor} AND e.ts < ${anchor} + ${within} AND e.ts <= ${now}${whereSql(where, "e")})`;
+    AND e.event = ${sqlString(event)} AND e.ts >= ${anchor} AND e.ts <= ${anchor} + ${within} AND e.ts <= ${now}${whereSql(where, "e")})`;
   switch (after.kind) {
     case "signup":
       return `(u.created_at + ${within} <= ${now} AND ${missing("u.created_at")})`;

@@ -40,8 +40,10 @@ export function entrySql(entry: Entry, ctx: EntryContext): string {
       return select("e.user_id", "e.ts", `FROM events e WHERE e.event = ${sqlString(entry.event)} AND e.ts <= ${now}${whereSql(entry.where, "e")}`);
     case "no_event": {
       const within = sqlInterval(entry.withinMs);
+      // Both ends count: a purchase at exactly anchor + within is within, and a run at that
+      // instant already sees it.
       const missing = (anchor: string): string => `NOT EXISTS (SELECT 1 FROM events e WHERE e.user_id = u.user_id
-        AND e.event = ${sqlString(entry.event)} AND e.ts >= ${anchor} AND e.ts < ${anchor} + ${within}${whereSql(entry.where, "e")})`;
+        AND e.event = ${sqlString(entry.event)} AND e.ts >= ${anchor} AND e.ts <= ${anchor} + ${within}${whereSql(entry.where, "e")})`;
       const after = entry.after;
       if (after.kind === "signup") {
         return select("u.user_id", `u.created_at + ${within}`, `FROM users u WHERE u.created_at + ${within} <= ${now} AND ${missing("u.created_at")}`);
