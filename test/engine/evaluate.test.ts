@@ -352,6 +352,23 @@ describe("evaluate", () => {
         expect(p.held).toEqual([]);
       });
 
+      it("`cooldown`: dated within the cooldown before the occurrence the ledger holds, it neither is planned nor ends that one", async () => {
+        const c = withCampaigns(onPurchase({ policy: "cooldown", cooldownMs: 7 * D }, [step("hello"), step("next", { after: "hello", waitMs: 2 * D })]));
+        const events = [purchase("2026-11-20T08:00:00Z"), purchase("2026-11-17T08:00:00Z")];
+        const p = await plan(c, { events, ledger: first }, "2026-11-22T10:00:00Z");
+        expect(p.sends.map((s) => [s.step, s.occurrence])).toEqual([["next", "2026-11-20T08:00:00.000Z"]]);
+        expect(p.held).toEqual([]);
+      });
+
+      it("`cooldown`: an occurrence still held back stays due after a later one went out, when the cooldown lies between them", async () => {
+        // The 10th's step is still owed (held back until now); the 12th's went out. Three days apart under a 2-day cooldown.
+        const c = withCampaigns({ ...onPurchase({ policy: "cooldown", cooldownMs: 2 * D }), latenessMs: 5 * D });
+        const twelfth = sent(keyOf("hello", "2026-11-12T20:00:00.000Z"), "2026-11-12T20:00:01Z", "2026-11-12T20:00:00.000Z");
+        const events = [purchase("2026-11-10T08:00:00Z"), purchase("2026-11-12T20:00:00Z")];
+        const p = await plan(c, { events, ledger: twelfth }, "2026-11-13T09:00:00Z");
+        expect(p.sends.map((s) => s.occurrence)).toEqual(["2026-11-10T08:00:00.000Z"]);
+      });
+
       it("`always`: a sequence goes on to its later steps after the snapshot dropped the event that started it", async () => {
         const c = withCampaigns(onPurchase({ policy: "always" }, [step("hello"), step("next", { after: "hello", waitMs: 2 * D })]));
         const p = await plan(c, { events: [], ledger: first }, "2026-11-22T10:00:00Z");

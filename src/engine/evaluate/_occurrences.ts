@@ -50,6 +50,10 @@ export function occurrencesSql(campaign: Campaign, ctx: EntryContext): string {
   // Greedy, in time order. An occurrence at least the cooldown after the one before it is
   // always kept, so each run of closer occurrences (a "cluster") is resolved on its own,
   // from its first: the recursion is as deep as the most occurrences kept in one cluster.
+  // What the ledger records happened, so it is always kept and starts a cluster of its
+  // own; an occurrence not recorded yet is left out when it lies within the cooldown
+  // before a recorded one (an event dated earlier that arrived late), which the spacing
+  // from that one would otherwise have ruled out.
   // Measured in milliseconds on a clock where a local day (a `condition` or level-change
   // occurrence) is always 24 hours, so a daily trigger under a 3-day cooldown enters every
   // third day even when a clock change makes those days 71 or 73 hours long.
@@ -57,8 +61,11 @@ export function occurrencesSql(campaign: Campaign, ctx: EntryContext): string {
   const clock = `CASE WHEN length(occurrence) = 10 THEN (TRY_CAST(occurrence AS DATE) - DATE '1970-01-01')::BIGINT * ${DAY_MS} ELSE epoch_ms(occurred_at) END`;
   return `WITH RECURSIVE o AS MATERIALIZED (
       SELECT *, sum(start::INTEGER) OVER (${order}) AS cluster FROM (
-        SELECT *, row_number() OVER (${order}) AS n, coalesce(t - lag(t) OVER (${order}) >= ${cooldown}, true) AS start
-        FROM (SELECT *, ${clock} AS t FROM (${all})))),
+        SELECT *, row_number() OVER (${order}) AS n, recorded OR coalesce(t - lag(t) OVER (${order}) >= ${cooldown}, true) AS start
+        FROM (SELECT * FROM (
+            SELECT *, min(CASE WHEN recorded THEN t END) OVER (${order} ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS next_recorded
+            FROM (SELECT *, ${clock} AS t FROM (${all})))
+          WHERE recorded OR next_recorded IS NULL OR next_recorded - t >= ${cooldown}))),
     kept(user_id, cluster, n, t) AS (
       SELECT user_id, cluster, n, t FROM o WHERE start
       UNION ALL
