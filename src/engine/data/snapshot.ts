@@ -421,8 +421,8 @@ async function stageText(conn: DuckDBConnection, sql: string): Promise<void> {
  * not JSON; then every such line, and every empty object, is set aside (`not a JSON
  * object`, with its line number and text), and so is every object with none of the fields
  * read (`missing user_id`), and `load` runs again over `skipping()`, the same readers built
- * to skip them. Should that read still lose a line that was JSON, it stops
- * with the files' names rather than lose it.
+ * to skip them. Should that read still lose a line that was JSON, it stops with the files'
+ * names rather than lose it.
  */
 async function settingAsideBadJson(
   conn: DuckDBConnection, table: string, sources: ReaderSource[], skipping: () => ReaderSource[],

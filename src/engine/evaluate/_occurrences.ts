@@ -30,10 +30,10 @@ export const ONLY_NOW: ReadonlySet<Entry["on"]> = new Set(["condition", "engagem
  * yesterday's condition (or by an event the snapshot no longer holds, under `always` too)
  * goes on to its later steps. Under `never` the occurrence the ledger holds is the one
  * entry, even when an event dated earlier arrives late: the earliest is taken only among
- * occurrences not yet recorded, which would otherwise start the campaign a second time. `cooldown` keeps an occurrence only
- * when it began at least the cooldown after the last occurrence kept (not merely the
- * last one seen): a user who triggers every day under a 3-day cooldown enters every
- * third day.
+ * occurrences not yet recorded, which would otherwise start the campaign a second time.
+ * `cooldown` keeps an occurrence only when it began at least the cooldown after the last
+ * occurrence kept (not merely the last one seen): a user who triggers every day under a
+ * 3-day cooldown enters every third day.
  */
 export function occurrencesSql(campaign: Campaign, ctx: EntryContext): string {
   const audience = campaign.audience ? ` WHERE user_id IN (SELECT u.user_id FROM users u WHERE ${compileCondition(campaign.audience, ctx)})` : "";
