@@ -4,7 +4,14 @@ import { StringDecoder } from "node:string_decoder";
 import { NurtureError } from "../errors.ts";
 import { sqlString } from "../sql/literals.ts";
 
-const list = (files: string[]): string => `[${files.map(sqlString).join(", ")}]`;
+const list = (files: readonly string[]): string => `[${files.map(sqlString).join(", ")}]`;
+
+/** SQL: `filename, n, line` for every line of the text `files`, numbered from 1 in each file, as written (a CRLF line keeps its CR). */
+export const fileLinesSql = (files: readonly string[]): string => `SELECT filename, generate_subscripts(lines, 1) AS n, unnest(lines) AS line
+  FROM (SELECT filename, string_split(content, chr(10)) AS lines FROM read_text(${list(files)}))`;
+
+/** SQL: a `line` that holds more than blanks (NDJSON readers skip the others). */
+export const NOT_BLANK = "trim(line, ' ' || chr(9) || chr(13)) <> ''";
 
 /** The extensions the readers know, by format. */
 const EXTENSIONS = { parquet: [".parquet"], csv: [".csv"], ndjson: [".ndjson", ".jsonl"] } as const;

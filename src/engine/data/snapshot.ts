@@ -18,7 +18,7 @@ import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { NurtureError } from "../errors.ts";
 import type { BadRowCount } from "../evaluate/types.ts";
 import { loadLedger } from "../ledger/table.ts";
-import { CSV_REJECTS, FILE_COLUMN, LINE_COLUMN, readerSources, unreadFiles, type ReaderSource } from "./_files.ts";
+import { CSV_REJECTS, FILE_COLUMN, fileLinesSql, LINE_COLUMN, NOT_BLANK, readerSources, unreadFiles, type ReaderSource } from "./_files.ts";
 import { sqlString } from "../sql/literals.ts";
 
 export interface Snapshot {
@@ -434,10 +434,7 @@ async function settingAsideBadJson(
   } catch (error) {
     const json = sources.find((s) => s.format === "ndjson");
     if (!json || !/JSON/.test(String(error))) throw error;
-    const lines = `SELECT source, n, line FROM (
-        SELECT filename AS source, generate_subscripts(lines, 1) AS n, unnest(lines) AS line
-        FROM (SELECT filename, string_split(content, chr(10)) AS lines FROM read_text([${json.files.map(sqlString).join(", ")}])))
-      WHERE trim(line, ' ' || chr(9) || chr(13)) <> ''`;
+    const lines = `SELECT filename AS source, n, line FROM (${fileLinesSql(json.files)}) WHERE ${NOT_BLANK}`;
     const bad = "NOT CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' AND json_keys(line) <> [] ELSE false END";
     // A skipped line still comes back as a row of NULLs, and is left out below; so is an
     // object with none of the fields the reader reads (`{"foo": 1}`), which is set aside

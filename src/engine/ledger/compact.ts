@@ -27,11 +27,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { fileLinesSql, NOT_BLANK } from "../data/_files.ts";
 import { createDatabase } from "../data/snapshot.ts";
 import { sqlString } from "../sql/literals.ts";
 import { ARCHIVE_FILES_KEY, archiveName, archivedRunFiles, isArchiveName } from "./archive.ts";
 import { fileStart } from "./reader.ts";
-import { checkedAtSql, DAMAGED_ROW, LEDGER_STRUCT, NOT_BLANK, LEDGER_TABLE_COLUMNS, tornTail, withLedgerErrors } from "./table.ts";
+import { checkedAtSql, DAMAGED_ROW, LEDGER_STRUCT, LEDGER_TABLE_COLUMNS, tornTail, withLedgerErrors } from "./table.ts";
 import { syncDirectory } from "./writer.ts";
 
 const DAY = 86_400_000;
@@ -156,7 +157,6 @@ function bySize<T>(items: readonly T[], size: (item: T) => number, max: number):
 async function writeArchive(conn: DuckDBConnection, dir: string, archive: string, files: string[]): Promise<number> {
   const temporary = path.join(dir, `.${archive}.tmp`);
   const columns = LEDGER_TABLE_COLUMNS.map((c) => (c === "at" ? `${checkedAtSql()} AS "at"` : `"${c}"`)).join(", ");
-  const sources = files.map((f) => sqlString(path.join(dir, f))).join(", ");
   // Lines in file order, files in name order: the archive reads like the files did. The
   // order is by each line's file and number, not the scan's: a parallel read of several
   // files does not keep it. A record no run can have written stops the compaction as it
@@ -166,8 +166,7 @@ async function writeArchive(conn: DuckDBConnection, dir: string, archive: string
       FROM (SELECT filename, n, line, r.*, TRY_CAST(r."at" AS TIMESTAMPTZ) AS parsed_at FROM (
         SELECT filename, n, line, CASE WHEN json_valid(line) AND json_type(line) = 'OBJECT'
           THEN json_transform(line, ${LEDGER_STRUCT}) ELSE error(${sqlString(DAMAGED_ROW)} || filename) END AS r
-        FROM (SELECT filename, rtrim(unnest(lines), chr(13)) AS line, generate_subscripts(lines, 1) AS n
-          FROM (SELECT filename, string_split(content, chr(10)) AS lines FROM read_text([${sources}])))
+        FROM (SELECT filename, n, rtrim(line, chr(13)) AS line FROM (${fileLinesSql(files.map((f) => path.join(dir, f)))}))
         WHERE ${NOT_BLANK}))
       ORDER BY filename, n
     ) TO ${sqlString(temporary)} (FORMAT parquet, COMPRESSION zstd,

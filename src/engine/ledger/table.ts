@@ -8,6 +8,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { NOT_BLANK } from "../data/_files.ts";
 import { NurtureError } from "../errors.ts";
 import { sqlString } from "../sql/literals.ts";
 import { archivedRunFiles, listArchives } from "./archive.ts";
@@ -68,9 +69,6 @@ function rowProblem(shownAt: string): string {
 
 /** Starts the error a load raises at a row `rowProblem` refuses; the file's path follows. */
 export const DAMAGED_ROW = "nurture: a ledger record no run wrote, in ";
-
-/** A line that holds nothing (NDJSON readers skip it). */
-export const NOT_BLANK = "trim(line, ' ' || chr(9) || chr(13)) <> ''";
 
 /**
  * Appends ledger NDJSON files to the `ledger` table (its columns above). Used when a

@@ -10,7 +10,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { NurtureError } from "../errors.ts";
-import { sqlInstant, sqlString } from "./literals.ts";
+import { sqlInstant, sqlIsoText, sqlString } from "./literals.ts";
 
 export interface Zones {
   /** The settings' default zone: for users without a zone or with an unknown one. */
@@ -86,8 +86,7 @@ export async function loadZones(conn: DuckDBConnection, fallback: string, now: D
 }
 
 /** SQL: the instant (ISO text, UTC) at which `localMidnight`, a local time in `zone`, falls. */
-const dayStartSql = (zone: string, localMidnight: string): string =>
-  `strftime(timezone('UTC', timezone(${zone}, ${localMidnight})), '%Y-%m-%dT%H:%M:%S') || 'Z'`;
+const dayStartSql = (zone: string, localMidnight: string): string => sqlIsoText(`timezone(${zone}, ${localMidnight})`);
 
 /**
  * `zones` with `now` moved `days` calendar days back in each zone: the local date then and
