@@ -148,7 +148,7 @@ function guardDataDir(dataDir: string, force: boolean): void {
   const foreign = WRITTEN.flatMap((d) => {
     const dir = path.join(dataDir, d);
     if (!fs.existsSync(dir)) return [];
-    const files = (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => !fs.statSync(path.join(dir, f)).isDirectory()).map((f) => path.join(d, f));
+    const files = entriesUnder(dir).map((f) => path.join(d, path.relative(dir, f)));
     return demoMade ? files.filter((f) => !writtenByDemo(f)) : files;
   });
   if (foreign.length === 0) return;
@@ -160,6 +160,18 @@ function guardDataDir(dataDir: string, force: boolean): void {
       file: dataDir,
       hint: "point --data at another directory (e.g. --data demo-data), or pass --force to replace snapshots/ and ledger/ entirely",
     }],
+  });
+}
+
+/**
+ * The files and links under `dir`, which replacing it would remove. Links are listed, not
+ * followed: removing the directory removes a link and leaves what it leads to, and a link
+ * back up the tree would otherwise be walked for ever (as Node's recursive `readdirSync` does).
+ */
+function entriesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    return entry.isDirectory() ? entriesUnder(full) : [full];
   });
 }
 

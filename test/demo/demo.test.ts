@@ -102,6 +102,19 @@ describe("nurture demo", () => {
     expect(fs.readFileSync(path.join(foreign, "ledger", "20261101T000000Z-real.ndjson"), "utf8")).toBe("{}\n");
   });
 
+  it("lists a link under the data as a file it would remove, without following it: a loop or a link to nothing", async () => {
+    const linked = path.join(root, "linked");
+    fs.mkdirSync(path.join(linked, "snapshots", "events"), { recursive: true });
+    fs.symlinkSync("..", path.join(linked, "snapshots", "events", "up"));
+    fs.symlinkSync(path.join(root, "not-mounted"), path.join(linked, "snapshots", "share"));
+    const r = await nurture("demo", "--data", linked, ...small);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("2 file(s)");
+    expect(r.err).toContain(path.join("snapshots", "events", "up"));
+    expect(r.err).toContain(path.join("snapshots", "share"));
+    expect(fs.readlinkSync(path.join(linked, "snapshots", "events", "up"))).toBe("..");
+  });
+
   it("refuses to replace a demo's directory to which a real file was added since, and leaves it as it is", async () => {
     const again = path.join(root, "again");
     const real = path.join(again, "ledger", "20261101T000000Z-real.ndjson");
