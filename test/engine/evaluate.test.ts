@@ -369,6 +369,38 @@ describe("evaluate", () => {
         expect(p.sends.map((s) => s.occurrence)).toEqual(["2026-11-10T08:00:00.000Z"]);
       });
 
+      it("`never`: an occurrence past saving that no run recorded (the user was outside the audience then) gives way to a later one", async () => {
+        const pro = { kind: "attribute", attribute: "plan", op: "eq", value: "pro" } as const;
+        const c = withCampaigns({ ...onPurchase({ policy: "never" }), audience: pro });
+        const users = [{ ...ANN, plan: "pro", created_at: "2026-11-01T00:00:00Z" }];
+        const events = [purchase("2026-11-10T08:00:00Z"), purchase("2026-11-20T08:00:00Z")];
+        const p = await plan(c, { users, events }, "2026-11-20T09:00:00Z");
+        expect(p.sends.map((s) => s.occurrence)).toEqual(["2026-11-20T08:00:00.000Z"]);
+        expect(p.held).toEqual([]);
+        // With no later occurrence, the one past saving is held as too late (and recorded as skipped), as before.
+        const alone = await plan(c, { users, events: events.slice(0, 1) }, "2026-11-20T09:00:00Z");
+        expect(alone.held.map((h) => [h.occurrence, h.status])).toEqual([["2026-11-10T08:00:00.000Z", "too_late"]]);
+      });
+
+      it("`never`: an occurrence whose first step can still be sent is kept before a later one", async () => {
+        // The 18th's step waits a day, so it is due on the 19th: within the 1-day lateness at 09:00 on the 20th.
+        const c = withCampaigns(onPurchase({ policy: "never" }, [step("hello", { waitMs: D })]));
+        const events = [purchase("2026-11-18T10:00:00Z"), purchase("2026-11-20T08:00:00Z")];
+        const p = await plan(c, { users: [{ ...ANN, created_at: "2026-11-01T00:00:00Z" }], events }, "2026-11-20T09:00:00Z");
+        expect(p.sends.map((s) => s.occurrence)).toEqual(["2026-11-18T10:00:00.000Z"]);
+      });
+
+      it("`cooldown`: an occurrence past saving gives way to a later one within the cooldown, and is kept when none is", async () => {
+        const c = withCampaigns(onPurchase({ policy: "cooldown", cooldownMs: 30 * D }));
+        const users = [{ ...ANN, created_at: "2026-10-01T00:00:00Z" }];
+        const p = await plan(c, { users, events: [purchase("2026-11-10T08:00:00Z"), purchase("2026-11-20T08:00:00Z")] }, "2026-11-20T09:00:00Z");
+        expect(p.sends.map((s) => s.occurrence)).toEqual(["2026-11-20T08:00:00.000Z"]);
+        expect(p.held).toEqual([]);
+        const apart = await plan(c, { users, events: [purchase("2026-10-10T08:00:00Z"), purchase("2026-11-20T08:00:00Z")] }, "2026-11-20T09:00:00Z");
+        expect(apart.sends.map((s) => s.occurrence)).toEqual(["2026-11-20T08:00:00.000Z"]);
+        expect(apart.held.map((h) => [h.occurrence, h.status])).toEqual([["2026-10-10T08:00:00.000Z", "too_late"]]);
+      });
+
       it("`always`: a sequence goes on to its later steps after the snapshot dropped the event that started it", async () => {
         const c = withCampaigns(onPurchase({ policy: "always" }, [step("hello"), step("next", { after: "hello", waitMs: 2 * D })]));
         const p = await plan(c, { events: [], ledger: first }, "2026-11-22T10:00:00Z");

@@ -46,26 +46,36 @@ export function occurrencesSql(campaign: Campaign, ctx: EntryContext): string {
   const all = once(`${entered} UNION ALL ${recordedSql(campaign, ctx)}`);
   if (r.policy === "always") return all;
   const order = "PARTITION BY user_id ORDER BY occurred_at, occurrence";
-  if (r.policy === "never") return `SELECT * FROM (${all}) QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY recorded DESC, occurred_at, occurrence) = 1`;
+  // An occurrence no run has recorded whose first steps were all due more than the lateness
+  // ago (before any send window) can only be skipped: no run saw it while it was on time,
+  // because the user was outside the audience then, the campaign did not exist yet, the
+  // event arrived late or the runs stopped. It gives way to a later occurrence that can
+  // still be sent, rather than use up `never` or a cooldown on an email never sent.
+  const past = `occurred_at < ${sqlInstant(pastCutoff(campaign, ctx.now))}`;
+  if (r.policy === "never") return `SELECT * FROM (${all}) QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY recorded DESC, ${past}, occurred_at, occurrence) = 1`;
   // Greedy, in time order. An occurrence at least the cooldown after the one before it is
   // always kept, so each run of closer occurrences (a "cluster") is resolved on its own,
   // from its first: the recursion is as deep as the most occurrences kept in one cluster.
   // What the ledger records happened, so it is always kept and starts a cluster of its
   // own; an occurrence not recorded yet is left out when it lies within the cooldown
   // before a recorded one (an event dated earlier that arrived late), which the spacing
-  // from that one would otherwise have ruled out.
+  // from that one would otherwise have ruled out. An unrecorded occurrence past saving is
+  // left out when one that is not lies within the cooldown after it.
   // Measured in milliseconds on a clock where a local day (a `condition` or level-change
   // occurrence) is always 24 hours, so a daily trigger under a 3-day cooldown enters every
   // third day even when a clock change makes those days 71 or 73 hours long.
   const cooldown = Math.round(r.cooldownMs);
+  const later = `${order} ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING`;
   const clock = `CASE WHEN length(occurrence) = 10 THEN (TRY_CAST(occurrence AS DATE) - DATE '1970-01-01')::BIGINT * ${DAY_MS} ELSE epoch_ms(occurred_at) END`;
   return `WITH RECURSIVE o AS MATERIALIZED (
       SELECT *, sum(start::INTEGER) OVER (${order}) AS cluster FROM (
         SELECT *, row_number() OVER (${order}) AS n, recorded OR coalesce(t - lag(t) OVER (${order}) >= ${cooldown}, true) AS start
         FROM (SELECT * FROM (
-            SELECT *, min(CASE WHEN recorded THEN t END) OVER (${order} ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS next_recorded
+            SELECT *, min(CASE WHEN recorded THEN t END) OVER (${later}) AS next_recorded,
+              min(CASE WHEN NOT recorded AND NOT ${past} THEN t END) OVER (${later}) AS next_live
             FROM (SELECT *, ${clock} AS t FROM (${all})))
-          WHERE recorded OR next_recorded IS NULL OR next_recorded - t >= ${cooldown}))),
+          WHERE recorded OR ((next_recorded IS NULL OR next_recorded - t >= ${cooldown})
+            AND (NOT ${past} OR next_live IS NULL OR next_live - t >= ${cooldown}))))),
     kept(user_id, cluster, n, t) AS (
       SELECT user_id, cluster, n, t FROM o WHERE start
       UNION ALL
@@ -73,6 +83,15 @@ export function occurrencesSql(campaign: Campaign, ctx: EntryContext): string {
       JOIN o ON o.user_id = k.user_id AND o.cluster = k.cluster AND o.n > k.n AND o.t >= k.t + ${cooldown}
       GROUP BY k.user_id, k.cluster)
     SELECT o.user_id, o.occurred_at, o.occurrence, o.recorded FROM o JOIN kept k ON k.user_id = o.user_id AND k.n = o.n`;
+}
+
+/**
+ * The instant before which an occurrence is past saving: every first step (one that follows
+ * the entry, not another step) was due, before any send window, more than the lateness ago.
+ */
+function pastCutoff(campaign: Campaign, now: Date): Date {
+  const waits = campaign.steps.filter((s) => s.after === undefined).map((s) => s.waitMs);
+  return new Date(now.getTime() - campaign.latenessMs - Math.max(0, ...waits));
 }
 
 /**
