@@ -196,6 +196,28 @@ describe("openSnapshot", () => {
     expect(await rows(mixed, "SELECT user_id FROM events ORDER BY ts")).toEqual([{ user_id: "u1" }, { user_id: "u2" }]);
   });
 
+  it("sets aside an event whose properties are JSON but not an object, in every format, and reads null as none", async () => {
+    const dir = dataDir({
+      "snapshots/users/users.csv": USERS_CSV,
+      "snapshots/events/a.ndjson": [
+        '{"user_id":"u1","event":"a","ts":"2026-11-02T10:00:00Z","properties":{"n":1}}',
+        '{"user_id":"u1","event":"b","ts":"2026-11-02T10:01:00Z","properties":[1,2]}',
+        '{"user_id":"u1","event":"c","ts":"2026-11-02T10:02:00Z","properties":null}',
+        '{"user_id":"u1","event":"d","ts":"2026-11-02T10:03:00Z","properties":"[3]"}',
+      ].join("\n"),
+      "snapshots/events/b.csv": 'user_id,event,ts,properties\nu2,e,2026-11-02T11:00:00Z,42\nu2,f,2026-11-02T11:01:00Z, {"m": 2}\nu2,g,2026-11-02T11:02:00Z,null\n',
+    });
+    const first = await snap(dir);
+    await first.connection.run(`COPY (SELECT 'u1' AS user_id, 'h' AS event, TIMESTAMPTZ '2026-11-02 12:00:00+00' AS ts, '"text"' AS properties
+      UNION ALL SELECT 'u1', 'i', TIMESTAMPTZ '2026-11-02 12:01:00+00', '{"k": true}') TO '${path.join(dir, "snapshots/events/c.parquet")}' (FORMAT parquet)`);
+    first.close();
+    const s = await snap(dir);
+    expect(await rows(s, "SELECT event FROM events ORDER BY ts")).toEqual(["a", "c", "f", "g", "i"].map((event) => ({ event })));
+    expect((await s.badRows()).filter((b) => b.table === "events")).toEqual([{ table: "events", reason: "properties is not a JSON object", count: 4 }]);
+    const shown = await rows(s, "SELECT row_json FROM rejected_rows WHERE reason = 'properties is not a JSON object' ORDER BY row_json");
+    expect(shown.map((r) => String(r.row_json))).toEqual(expect.arrayContaining([expect.stringContaining("[1,2]"), expect.stringContaining("42")]));
+  });
+
   it("checks typed Parquet rows as strictly as text: duplicates across files, bad JSON, unknown users, missing times", async () => {
     const dir = dataDir({ "snapshots/users/users.csv": USERS_CSV });
     const first = await snap(dir);
@@ -206,7 +228,8 @@ describe("openSnapshot", () => {
         ${ts === null ? "NULL" : `TIMESTAMPTZ '${ts}'`} AS ts, '${properties}' AS properties, '${id}' AS event_id`;
     await first.connection.run(`COPY (${row("u1", "2026-11-04 12:00:00+00", '{"n": 1}', "p1")} UNION ALL ${row("u2", "2026-11-04 13:00:00+00", "{broken", "p2")}
       UNION ALL ${row("ghost", "2026-11-04 14:00:00+00", "{}", "p3")} UNION ALL ${row("u2", null, "{}", "p4")}) TO '${events}/a.parquet' (FORMAT parquet)`);
-    await first.connection.run(`COPY (${row("u1", "2026-11-05 12:00:00+00", '{"n": 2}', "p1")} UNION ALL ${row(null, "2026-11-05 12:00:00+00", "{}", "p5")})
+    await first.connection.run(`COPY (${row("u1", "2026-11-05 12:00:00+00", '{"n": 2}', "p1")} UNION ALL ${row(null, "2026-11-05 12:00:00+00", "{}", "p5")}
+      UNION ALL ${row("u1", "2026-11-05 13:00:00+00", "[1]", "p6")})
       TO '${events}/b.parquet' (FORMAT parquet)`);
     const s = await snap(dir);
     expect(await rows(s, "SELECT user_id, properties->>'n' AS n FROM events")).toEqual([{ user_id: "u1", n: "1" }]);
@@ -214,6 +237,7 @@ describe("openSnapshot", () => {
       { table: "events", reason: "duplicate event_id (counted once)", count: 1 },
       { table: "events", reason: "missing or unparseable ts", count: 1 },
       { table: "events", reason: "missing user_id", count: 1 },
+      { table: "events", reason: "properties is not a JSON object", count: 1 },
       { table: "events", reason: "properties is not valid JSON", count: 1 },
       { table: "events", reason: "unknown user", count: 1 },
     ]);

@@ -332,6 +332,7 @@ async function loadEvents(conn: DuckDBConnection, dir: string, keepEventIds: boo
           WHEN r.event IS NULL OR trim(r.event) = '' THEN 'missing event name'
           WHEN r.ts IS NULL OR NOT isfinite(r.ts) THEN 'missing or unparseable ts'
           WHEN r.properties IS NULL AND r.properties_text IS NOT NULL THEN 'properties is not valid JSON'
+          WHEN ${NOT_AN_OBJECT} THEN 'properties is not a JSON object'
           WHEN u.user_id IS NULL THEN 'unknown user'
         END AS _reason,
         _reason IS NOT NULL OR hash(r.event_id) IN (SELECT h FROM event_id_repeats) AS _traced
@@ -357,6 +358,15 @@ async function loadEvents(conn: DuckDBConnection, dir: string, keepEventIds: boo
   }
   await conn.run("DROP TABLE IF EXISTS events_text; DROP TABLE IF EXISTS events_traced; DROP TABLE event_id_repeats");
 }
+
+/**
+ * SQL: row `r`'s `properties` is valid JSON but neither an object nor `null` (an array, a
+ * number, a string): conditions read properties by name, so such a row's would be lost in
+ * silence. Told from the text, which is cheaper than asking the parsed JSON for its type.
+ */
+const JSON_BLANKS = "' ' || chr(9) || chr(10) || chr(13)";
+const NOT_AN_OBJECT = `r.properties IS NOT NULL AND NOT (starts_with(ltrim(r.properties_text, ${JSON_BLANKS}), '{')
+  OR trim(r.properties_text, ${JSON_BLANKS}) = 'null')`;
 
 /**
  * Makes `events` a view over the Parquet files (`rows`, in the staging shape) that leaves
