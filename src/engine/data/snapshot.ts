@@ -362,11 +362,10 @@ async function loadEvents(conn: DuckDBConnection, dir: string, keepEventIds: boo
 /**
  * SQL: row `r`'s `properties` is valid JSON but neither an object nor `null` (an array, a
  * number, a string): conditions read properties by name, so such a row's would be lost in
- * silence. Told from the text, which is cheaper than asking the parsed JSON for its type.
+ * silence. (Asking the JSON its type cost 1 s over the benchmark's 52.5M events; testing
+ * the text's first character with DuckDB's string functions cost 8 s.)
  */
-const JSON_BLANKS = "' ' || chr(9) || chr(10) || chr(13)";
-const NOT_AN_OBJECT = `r.properties IS NOT NULL AND NOT (starts_with(ltrim(r.properties_text, ${JSON_BLANKS}), '{')
-  OR trim(r.properties_text, ${JSON_BLANKS}) = 'null')`;
+const NOT_AN_OBJECT = "r.properties IS NOT NULL AND json_type(r.properties) NOT IN ('OBJECT', 'NULL')";
 
 /**
  * Makes `events` a view over the Parquet files (`rows`, in the staging shape) that leaves
