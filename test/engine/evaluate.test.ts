@@ -63,6 +63,17 @@ describe("evaluate", () => {
     expect(p.sends.map((s) => s.dueAt)).toEqual(["2026-03-08T13:00:00.000Z"]);
   });
 
+  it("opens a window whose start falls in the hour clocks skip that long after the change, as calendars do", async () => {
+    // New York, 2026-03-08: 02:00 EST becomes 03:00 EDT (07:00 UTC), so 02:30 does not
+    // exist that day; the window opens at 03:30 EDT, 07:30 UTC. Signed up 01:00 EST.
+    const config = withCampaigns(campaign());
+    const early = { ...config, settings: { ...config.settings, sendWindow: { startMinute: 150, endMinute: 18 * 60 } } };
+    const users = [{ ...ANN, timezone: "America/New_York", created_at: "2026-03-08T06:00:00Z" }];
+    expect((await plan(early, { users }, "2026-03-08T07:29:00Z")).sends).toEqual([]);
+    const p = await plan(early, { users }, "2026-03-08T07:30:00Z");
+    expect(p.sends.map((s) => s.dueAt)).toEqual(["2026-03-08T07:30:00.000Z"]);
+  });
+
   it("opens the send window at 09:00 local on the day clocks fall back", async () => {
     // New York, 2026-11-01: 02:00 EDT becomes 01:00 EST. Signed up 23:00 EDT the evening
     // before (03:00 UTC); 09:00 on the 1st is EST, 14:00 UTC (13:00 UTC would be 08:00).
