@@ -84,6 +84,17 @@ describe("explain's verdicts", () => {
     expect(c.summary).toContain("1 email(s) sent so far");
   });
 
+  it("counts an occurrence the ledger records as entered (`entered`), though nothing was sent yet", async () => {
+    // The trigger's step waits a day; the run of the 17th recorded the day's occurrence, and ann has paid since.
+    const onTrial = { kind: "attribute", attribute: "plan", op: "eq", value: "trial" } as const;
+    const trial = campaign({ id: "trial-tip", kind: "trigger", entry: { on: "condition", condition: onTrial }, audience: onTrial, steps: [step("hello", { waitMs: D })] });
+    const entered = { kind: "entered", at: "2026-11-17T09:00:00.000Z", run: "r", user_id: "ann", campaign: "trial-tip", occurrence: "2026-11-17" };
+    const snap = await openData({ users: [{ ...ann, plan: "pro" }], ledger: [entered] });
+    const c = await explained(snap, trial, "2026-11-17T20:00:00Z");
+    expect(c.entered).toEqual(["2026-11-17"]);
+    expect(c.verdict).toBe("not_in_audience");
+  });
+
   // "soon" comes later in the list but is due first, and only when "hello" was not opened.
   const branching = campaign({
     steps: [step("hello"), step("late", { after: "hello", waitMs: 3 * D }), step("soon", { after: "hello", waitMs: D, when: "not_opened" })],

@@ -130,9 +130,11 @@ async function explainCampaign(
   const held = plan.held.filter((h) => h.userId === userId && h.campaign === campaign.id);
   const history = await ledgerHistory(conn, campaign.id, userId, ctx.now);
   // Entries that only the current day's facts give (a condition, a level change, a tag)
-  // leave no trace once they stop holding but the ledger's record of what was sent.
+  // leave no trace once they stop holding but the ledger's: what was sent or skipped, and
+  // the `entered` records (the evaluation's entered_occurrences).
   const entered = [...new Set([
     ...history.map((h) => h.occurrence),
+    ...await strings(conn, `SELECT occurrence AS v FROM entered_occurrences WHERE campaign = ${sqlString(campaign.id)} AND user_id = ${user}`),
     ...await strings(conn, `SELECT occurrence AS v FROM (${entrySql(campaign.entry, ctx)}) WHERE user_id = ${user}`),
   ])].sort(byOccurrence);
   const audienceMatches = campaign.audience
