@@ -319,11 +319,51 @@ describe("occurrences only the day shows are recorded, so their steps stay due",
     expect(day4.held.map((h) => [h.occurrence, h.status])).toEqual([["2026-11-20", "too_late"]]);
   });
 
-  it("records an occurrence once, and only for entries the snapshot gives as of now", async () => {
-    const config = withCampaigns(daily({ steps: [step("hello", { waitMs: 2 * D })] }), campaign({ id: "welcome", steps: [step("hello", { waitMs: 2 * D })] }));
+  it("records an occurrence once, and only for entries the snapshot gives as of now or campaigns that re-enter by policy", async () => {
+    const config = withCampaigns(
+      daily({ steps: [step("hello", { waitMs: 2 * D })], reentry: { policy: "always" } }),
+      campaign({ id: "welcome", steps: [step("hello", { waitMs: 2 * D })] }),
+      campaign({ id: "signup-always", steps: [step("hello", { waitMs: 2 * D })], reentry: { policy: "always" } }),
+    );
     const day1 = await plan(config, { users: overdue(2) }, "2026-11-20T09:00:00Z");
-    expect(day1.entered.map((o) => o.campaign)).toEqual(["overdue"]);
+    expect(day1.entered.map((o) => o.campaign)).toEqual(["overdue", "welcome"]);
     const again = await plan(config, { users: overdue(2), ledger: recorded(day1, "2026-11-20T09:00:00Z") }, "2026-11-20T16:00:00Z");
     expect(again.entered).toEqual([]);
+  });
+});
+
+describe("under `never`, an occurrence a run saw on time stays the entry", () => {
+  // A checkout at 08:00 on the 20th starts a `never` trigger; a second checkout follows on
+  // the 21st. Only an occurrence no run saw while it was on time gives way to a later one.
+  const checkout = (ts: string) => ({ user_id: "ann", event: "checkout.started", ts });
+  const purchase = { user_id: "ann", event: "subscription.purchased", ts: "2026-11-20T08:30:00Z" };
+  const abandon = () => withCampaigns(campaign({
+    id: "abandon", kind: "trigger", entry: { on: "event", event: "checkout.started" },
+    goal: { event: "subscription.purchased", attributionMs: 7 * D },
+  }));
+  const users = [{ ...ANN, created_at: "2026-11-01T00:00:00Z" }];
+  const records = (p: Awaited<ReturnType<typeof plan>>, at: string) => planRecords(p, at, "r").map((r) => ({ ...r }));
+
+  it("held back by its goal on its day, it is recorded, and a later checkout does not start the trigger again", async () => {
+    const day1 = await plan(abandon(), { users, events: [checkout("2026-11-20T08:00:00Z"), purchase] }, "2026-11-20T09:00:00Z");
+    expect(day1.held.map((h) => [h.occurrence, h.status])).toEqual([["2026-11-20T08:00:00.000Z", "goal_reached"]]);
+    expect(day1.entered).toEqual([{ userId: "ann", campaign: "abandon", occurrence: "2026-11-20T08:00:00.000Z" }]);
+    const events = [checkout("2026-11-20T08:00:00Z"), purchase, checkout("2026-11-21T10:00:00Z")];
+    const day3 = await plan(abandon(), { users, events, ledger: records(day1, "2026-11-20T09:00:00Z") }, "2026-11-22T09:00:00Z");
+    expect(day3.sends).toEqual([]);
+    expect(day3.held.map((h) => [h.occurrence, h.status])).toEqual([["2026-11-20T08:00:00.000Z", "too_late"]]);
+  });
+
+  it("sent by a run killed before it recorded the outcome, it is not replaced by a later checkout", async () => {
+    const day1 = await plan(abandon(), { users, events: [checkout("2026-11-20T08:00:00Z")] }, "2026-11-20T09:00:00Z");
+    const [send] = day1.sends;
+    expect(send?.occurrence).toBe("2026-11-20T08:00:00.000Z");
+    // What the killed run left: the records written before sending, and the intent; no outcome.
+    const intent = { kind: "intent", at: "2026-11-20T09:00:01Z", run: "r", key: send!.key, user_id: "ann", campaign: "abandon", step: "hello",
+      template: "welcome-1", type: "regular", occurrence: send!.occurrence, due: send!.dueAt, batch: "b" };
+    const ledger = [...records(day1, "2026-11-20T09:00:00Z"), intent];
+    const day2 = await plan(abandon(), { users, events: [checkout("2026-11-20T08:00:00Z"), checkout("2026-11-21T08:30:00Z")], ledger }, "2026-11-21T09:00:01Z");
+    expect(day2.sends).toEqual([]);
+    expect(day2.held.map((h) => [h.occurrence, h.status])).toEqual([["2026-11-20T08:00:00.000Z", "too_late"]]);
   });
 });

@@ -39,9 +39,11 @@ describe("runSends through the resend SDK", () => {
     expect(server.delivered.map((d) => d.to[0]).sort()).toEqual([ANN.email, BOB.email]);
 
     const records = world.ledger();
-    // Cat's complaint is recorded first, so it outlives the event in the snapshot.
-    expect(kinds(records)).toEqual(["suppressed", "intent", "intent", "batch", "sent", "sent"]);
-    expect(records[0]).toMatchObject({ kind: "suppressed", user_id: "cat", reason: "complained", since: "2026-11-20T03:00:00.000Z" });
+    // The occurrences the run entered, and Cat's complaint, are recorded before anything is
+    // sent, so they outlive a run killed mid-send and the event in the snapshot.
+    expect(kinds(records)).toEqual(["entered", "entered", "entered", "suppressed", "intent", "intent", "batch", "sent", "sent"]);
+    expect(records.filter((r) => r.kind === "entered").map((r) => ("user_id" in r ? r.user_id : "")).sort()).toEqual(["ann", "bob", "cat"]);
+    expect(records[3]).toMatchObject({ kind: "suppressed", user_id: "cat", reason: "complained", since: "2026-11-20T03:00:00.000Z" });
     const batch = records.find((r): r is BatchRecord => r.kind === "batch")!;
     const request = server.requests.find((r) => r.path === "/emails/batch")!;
     expect(request.idempotencyKey).toBe(batch.idempotency_key);
@@ -181,7 +183,7 @@ describe("runSends through the resend SDK", () => {
 
     const second = await send();
     expect(second.plan.badRows).toEqual([{ table: "ledger", reason: "torn last line (its run stopped while writing it)", count: 1 }]);
-    expect(second.warnings.join("\n")).toMatch(/ledger lines that are not records were ignored: .*\.ndjson:6/);
+    expect(second.warnings.join("\n")).toMatch(/ledger lines that are not records were ignored: .*\.ndjson:9/);
     expect(second.outcomes.map((o) => [o.status, o.replayed])).toEqual([["sent", true]]);
     expect(server.requests.map((r) => r.idempotencyKey)).toEqual([server.requests[0]!.idempotencyKey, server.requests[0]!.idempotencyKey]);
     expect(server.delivered).toHaveLength(2);

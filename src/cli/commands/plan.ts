@@ -37,7 +37,7 @@ export const planCommand: CommandSpec = {
       for (const warning of plan.warnings) ctx.err(pc.yellow(`warning: ${warning}`));
       ctx.out(`due: ${plan.sends.length}; held back: ${heldSummary(plan)}`);
       if (plan.suppressions.length > 0) ctx.out(`newly suppressed: ${plan.suppressions.length} user(s), recorded in the ledger by the next run`);
-      if (plan.entered.length > 0) ctx.out(`new occurrences only today's data shows: ${plan.entered.length}, recorded in the ledger by the next run`);
+      if (plan.entered.length > 0) ctx.out(`new occurrences to record: ${plan.entered.length}, written to the ledger ("entered") by the next run`);
       // User ids only: names and addresses never appear in the plan's rows (a set-aside row's text above is the file's own).
       for (const s of plan.sends.slice(0, limit)) ctx.out(`  send  ${s.userId}  ${s.campaign}/${s.step}${s.variant ? `#${s.variant}` : ""}  ${s.type}  ${s.reason}`);
       for (const h of plan.held.slice(0, limit)) ctx.out(`  ${h.status.padEnd(14)}  ${h.userId}  ${h.campaign}/${h.step}  ${h.reason}`);

@@ -47,10 +47,12 @@ export function occurrencesSql(campaign: Campaign, ctx: EntryContext): string {
   if (r.policy === "always") return all;
   const order = "PARTITION BY user_id ORDER BY occurred_at, occurrence";
   // An occurrence no run has recorded whose first steps were all due more than the lateness
-  // ago (before any send window) can only be skipped: no run saw it while it was on time,
+  // ago (before any send window) can only be skipped: no run saw it while it was on time
+  // (each run records the new occurrences it keeps under these policies, before it sends),
   // because the user was outside the audience then, the campaign did not exist yet, the
   // event arrived late or the runs stopped. It gives way to a later occurrence that can
-  // still be sent, rather than use up `never` or a cooldown on an email never sent.
+  // still be sent, rather than use up `never` or a cooldown on an email never sent. One a
+  // run saw on time and held back (its goal reached, no email, capped) is recorded: it stays.
   const past = `occurred_at < ${sqlInstant(pastCutoff(campaign, ctx.now))}`;
   if (r.policy === "never") return `SELECT * FROM (${all}) QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY recorded DESC, ${past}, occurred_at, occurrence) = 1`;
   // Greedy, in time order. An occurrence at least the cooldown after the one before it is
@@ -111,12 +113,16 @@ function recordedSql(campaign: Campaign, ctx: EntryContext): string {
 }
 
 /**
- * The occurrences in the occurrence table `occ` of an entry the snapshot gives only as of
- * now (`ONLY_NOW`) that the ledger does not hold yet (no key of them sent or skipped, no
- * `entered` record): a run records them. Undefined for any other entry.
+ * The occurrences in the occurrence table `occ` that the ledger does not hold yet (no key of
+ * them sent or skipped, no `entered` record), which a run records: those of an entry the
+ * snapshot gives only as of now (`ONLY_NOW`), and every new one under `never` or a
+ * cooldown, where the policy needs to know that a run saw it while it was on time (an
+ * occurrence no run saw then gives way to a later one: see `occurrencesSql`). Undefined
+ * for an `always` campaign on any other entry: its occurrences stay in the events.
  */
 export function newOccurrencesSql(campaign: Campaign, occ: string): string | undefined {
-  return ONLY_NOW.has(campaign.entry.on) ? `SELECT user_id, occurrence FROM ${occ} WHERE NOT recorded` : undefined;
+  const recorded = ONLY_NOW.has(campaign.entry.on) || campaign.reentry.policy !== "always";
+  return recorded ? `SELECT user_id, occurrence FROM ${occ} WHERE NOT recorded` : undefined;
 }
 
 /**

@@ -54,7 +54,7 @@ function inWindowSql(tz: string, settings: Settings, ctx: CompileContext): strin
  *                                             keys sent or skipped: never planned again
  *   entered_occurrences(campaign, user_id, occurrence)
  *                                             the ledger's `entered` records: occurrences
- *                                             of an entry the snapshot gives only as of now
+ *                                             new to the ledger (see `Plan.entered`)
  *   message_events(key, user_id, opened_at, clicked_at)
  *                                             first human open (later than the machine-open
  *                                             window after sending) and first click per key

@@ -61,8 +61,9 @@ export interface Plan {
    */
   suppressions: NewSuppression[];
   /**
-   * Occurrences of entries the snapshot gives only as of now that the ledger does not hold
-   * yet: a run records them (`entered` records), so their steps stay due on later days.
+   * New occurrences the ledger does not hold yet, of entries the snapshot gives only as of
+   * now and of every `never` or cooldown campaign: a run records them (`entered` records), so
+   * their steps stay due on later days and re-entry knows a run saw them on time.
    */
   entered: NewOccurrence[];
   /** What this evaluation could not judge (e.g. a feature not built yet), in plain words. */

@@ -1,7 +1,7 @@
 /**
  * Writes a backtest run's outcome into the in-memory `ledger` table as a real run would
  * record it (an `intent` and a `sent` per send, and `planRecords`: a `skipped` per row
- * that came too late, an `entered` per new occurrence of an entry only the day shows, a
+ * that came too late, an `entered` per new occurrence the plan lists, a
  * `suppressed` per newly suppressed user; with the columns that
  * table keeps), so later runs of the replay see it through the same ledger the evaluator
  * reads.

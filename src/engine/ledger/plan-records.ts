@@ -4,9 +4,10 @@
  *
  *   skipped      a row held as too late: it can never be sent, and once recorded it
  *                leaves later plans
- *   entered      an occurrence of an entry the snapshot gives only as of now, new to the
- *                ledger (`Plan.entered`): once recorded, later plans still see it, so its
- *                steps stay due after the day it showed
+ *   entered      an occurrence new to the ledger (`Plan.entered`: of an entry the snapshot
+ *                gives only as of now, or of a `never` or cooldown campaign): once
+ *                recorded, later plans still see it, so its steps stay due after the day
+ *                it showed, and re-entry knows a run saw it on time
  *   suppressed   a user the plan found newly suppressed: once recorded the suppression
  *                outlives the event (a snapshot that later drops it does not lift it)
  */

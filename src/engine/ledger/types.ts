@@ -81,7 +81,9 @@ export interface SkippedRecord extends Base {
  * the first run that sees it, whatever its steps did then (due later, held back, sent).
  * Tomorrow's snapshot no longer gives that occurrence; later plans take it from here, so a
  * first step that waits, or that a cap or the send window held back, is still sent (or
- * recorded as too late) instead of vanishing with the day.
+ * recorded as too late) instead of vanishing with the day. Also written for each new
+ * occurrence of a `never` or cooldown campaign, whatever its entry: re-entry then knows a
+ * run saw it while it was on time (see `occurrencesSql`).
  */
 export interface EnteredRecord extends Base {
   kind: "entered";
