@@ -2,13 +2,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { NurtureError } from "../errors.ts";
-import { sqlString } from "../sql/literals.ts";
+import { sqlList, sqlString } from "../sql/literals.ts";
 
-const list = (files: readonly string[]): string => `[${files.map(sqlString).join(", ")}]`;
 
 /** SQL: `filename, n, line` for every line of the text `files`, numbered from 1 in each file, as written (a CRLF line keeps its CR). */
 export const fileLinesSql = (files: readonly string[]): string => `SELECT filename, generate_subscripts(lines, 1) AS n, unnest(lines) AS line
-  FROM (SELECT filename, string_split(content, chr(10)) AS lines FROM read_text(${list(files)}))`;
+  FROM (SELECT filename, string_split(content, chr(10)) AS lines FROM read_text(${sqlList(files)}))`;
 
 /** SQL: a `line` that holds more than blanks (NDJSON readers skip the others). */
 export const NOT_BLANK = "trim(line, ' ' || chr(9) || chr(13)) <> ''";
@@ -123,7 +122,7 @@ export function readerSources(dir: string, options: { jsonColumns?: string; skip
       format: "parquet",
       files: parquet,
       sql: `SELECT * EXCLUDE (file_row_number), file_row_number AS ${LINE_COLUMN}
-        FROM read_parquet(${list(parquet)}, union_by_name = true, ${file}, file_row_number = true)`,
+        FROM read_parquet(${sqlList(parquet)}, union_by_name = true, ${file}, file_row_number = true)`,
     });
   }
   const csvReads = csvReaders(csv);
@@ -131,7 +130,7 @@ export function readerSources(dir: string, options: { jsonColumns?: string; skip
   if (json.length) {
     const columns = options.jsonColumns ? `, columns = ${options.jsonColumns}` : "";
     const skip = options.skipBadJson ? ", ignore_errors = true" : "";
-    out.push({ format: "ndjson", files: json, sql: `SELECT * FROM read_json(${list(json)}, format = 'newline_delimited', union_by_name = true, ${file}${columns}${skip})` });
+    out.push({ format: "ndjson", files: json, sql: `SELECT * FROM read_json(${sqlList(json)}, format = 'newline_delimited', union_by_name = true, ${file}${columns}${skip})` });
   }
   return out;
 }
@@ -161,7 +160,7 @@ function csvReaders(files: string[]): string[] {
   return [...groups].map(([key, group]) => {
     const { names, delimiter } = JSON.parse(key) as CsvHeader;
     const columns = names.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(", ");
-    return `read_csv(${list(group)}, auto_detect = false, header = true, delim = ${sqlString(delimiter)}, quote = '"', escape = '"', columns = {${columns}},
+    return `read_csv(${sqlList(group)}, auto_detect = false, header = true, delim = ${sqlString(delimiter)}, quote = '"', escape = '"', columns = {${columns}},
       filename = '${FILE_COLUMN}', store_rejects = true, rejects_table = '${CSV_REJECTS.table}', rejects_scan = '${CSV_REJECTS.scan}')`;
   });
 }

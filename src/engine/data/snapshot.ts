@@ -19,7 +19,7 @@ import { NurtureError } from "../errors.ts";
 import type { BadRowCount } from "../evaluate/types.ts";
 import { loadLedger } from "../ledger/table.ts";
 import { CSV_REJECTS, FILE_COLUMN, fileLinesSql, LINE_COLUMN, NOT_BLANK, readerSources, unreadFiles, type ReaderSource } from "./_files.ts";
-import { sqlString } from "../sql/literals.ts";
+import { sqlList, sqlString } from "../sql/literals.ts";
 
 export interface Snapshot {
   connection: DuckDBConnection;
@@ -220,10 +220,14 @@ async function loadUsers(conn: DuckDBConnection, dir: string): Promise<void> {
  */
 async function userJsonColumns(conn: DuckDBConnection, json: ReaderSource | undefined): Promise<string | undefined> {
   if (!json) return undefined;
-  const names = await columnNames(conn, `(SELECT * FROM read_json([${json.files.map(sqlString).join(", ")}], format = 'newline_delimited',
-    union_by_name = true, sample_size = -1, ignore_errors = true))`);
+  const names = await ndjsonKeys(conn, json.files, { everyLine: true });
   return names.length ? `{${names.map((n) => `${sqlString(n)}: 'VARCHAR'`).join(", ")}}` : undefined;
 }
+
+/** The keys of the objects in the NDJSON `files`, in every file, as DuckDB names them: from every line, or from its sample of them. */
+const ndjsonKeys = (conn: DuckDBConnection, files: readonly string[], o: { everyLine: boolean }): Promise<string[]> =>
+  columnNames(conn, `(SELECT * FROM read_json(${sqlList(files)}, format = 'newline_delimited',
+    union_by_name = true,${o.everyLine ? " sample_size = -1," : ""} ignore_errors = true))`);
 
 /** Counts each file under `dir` that no reader reads (`unreadFiles`) as set aside, so it is reported, not skipped in silence. */
 async function settingAsideUnreadFiles(conn: DuckDBConnection, table: string, dir: string): Promise<void> {
@@ -240,10 +244,12 @@ const REASON = "__nurture_reason";
 
 /** Renames a column to another spelling of the same name (SQL names ignore case, so through a temporary name). */
 async function renameColumn(conn: DuckDBConnection, table: string, from: string, to: string): Promise<void> {
-  const quoted = (name: string): string => `"${name.replaceAll('"', '""')}"`;
   await conn.run(`ALTER TABLE ${table} RENAME COLUMN ${quoted(from)} TO __nurture_renaming`);
   await conn.run(`ALTER TABLE ${table} RENAME COLUMN __nurture_renaming TO ${quoted(to)}`);
 }
+
+/** SQL: a column name as a quoted identifier, whatever characters it holds. */
+const quoted = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
 const EVENT_FIELDS = ["user_id", "event", "ts", "properties", "event_id"] as const;
 
@@ -256,8 +262,7 @@ const EVENT_FIELDS = ["user_id", "event", "ts", "properties", "event_id"] as con
  * aside as missing that field.
  */
 async function eventJsonColumns(conn: DuckDBConnection, json: ReaderSource | undefined): Promise<string> {
-  const sampled = json ? await columnNames(conn, `(SELECT * FROM read_json([${json.files.map(sqlString).join(", ")}], format = 'newline_delimited',
-    union_by_name = true, ignore_errors = true))`).catch(() => []) : [];
+  const sampled = json ? await ndjsonKeys(conn, json.files, { everyLine: false }).catch(() => []) : [];
   // DuckDB names a second spelling of a key `<first>_1`.
   const spelling = (field: string): string => {
     const found = sampled.filter((name) => name.toLowerCase() === field);
@@ -451,7 +456,7 @@ async function settingAsideBadJson(
     const lenient = skipping();
     const skipped = lenient.find((s) => s.format === "ndjson")!;
     const names = (await columnNames(conn, skipped.sql)).filter((c) => c !== FILE_COLUMN);
-    const fields = names.map((c) => `"${c.replaceAll('"', '""')}"::VARCHAR`);
+    const fields = names.map((c) => `${quoted(c)}::VARCHAR`);
     const fieldless = `CASE WHEN ${bad} THEN false ELSE coalesce(${names.map((c) => `json_extract_string(line, ${sqlString(`$."${c.replaceAll('"', '\\"')}"`)})`).join(", ")}) IS NULL END`;
     const counts = (await conn.runAndReadAll(`SELECT count(*) FILTER (WHERE ${bad}) AS bad, count(*) FILTER (WHERE ${fieldless}) AS fieldless,
       count(*) FILTER (WHERE NOT (${bad}) AND NOT ${fieldless}) AS good FROM (${lines})`)).getRowObjects()[0]!;

@@ -16,7 +16,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { NurtureError } from "../errors.ts";
-import { sqlString } from "../sql/literals.ts";
+import { sqlList, sqlString } from "../sql/literals.ts";
 
 /** The Parquet metadata key that lists an archive's run files. */
 export const ARCHIVE_FILES_KEY = "nurture_ledger_files";
@@ -76,7 +76,7 @@ export async function archivedRunFiles(conn: DuckDBConnection, archives: readonl
 /** Archive path → the text of its list of run files, for the archives that have one. */
 async function fileLists(conn: DuckDBConnection, archives: readonly string[]): Promise<Map<string, string>> {
   const reader = await conn.runAndReadAll(`SELECT file_name, decode(value) AS files
-    FROM parquet_kv_metadata([${archives.map(sqlString).join(", ")}]) WHERE decode(key) = ${sqlString(ARCHIVE_FILES_KEY)}`);
+    FROM parquet_kv_metadata(${sqlList(archives)}) WHERE decode(key) = ${sqlString(ARCHIVE_FILES_KEY)}`);
   return new Map(reader.getRowObjects().map((r) => [String(r.file_name), String(r.files)]));
 }
 

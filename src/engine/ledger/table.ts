@@ -10,7 +10,7 @@ import path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { NOT_BLANK } from "../data/_files.ts";
 import { NurtureError } from "../errors.ts";
-import { sqlString } from "../sql/literals.ts";
+import { sqlList, sqlString } from "../sql/literals.ts";
 import { archivedRunFiles, listArchives } from "./archive.ts";
 import type { LedgerRecord } from "./types.ts";
 
@@ -91,7 +91,7 @@ export async function appendLedgerFiles(conn: DuckDBConnection, files: readonly 
   }
   if (whole.length === 0) return;
   await withLedgerErrors(() => conn.run(insertLedgerRows(
-    `read_json([${whole.map(sqlString).join(", ")}], format = 'newline_delimited', columns = ${LEDGER_COLUMNS}, filename = true)`)));
+    `read_json(${sqlList(whole)}, format = 'newline_delimited', columns = ${LEDGER_COLUMNS}, filename = true)`)));
 }
 
 /**
@@ -240,7 +240,7 @@ export async function loadLedger(conn: DuckDBConnection, dir: string): Promise<v
   const archived = await archivedRunFiles(conn, archives);
   if (archives.length > 0) {
     await conn.run(`INSERT INTO ledger BY NAME SELECT ${LEDGER_TABLE_COLUMNS.map((c) => `"${c}"`).join(", ")}
-      FROM read_parquet([${archives.map(sqlString).join(", ")}])`);
+      FROM read_parquet(${sqlList(archives)})`);
   }
   const files = fs.readdirSync(dir).filter((f) => f.endsWith(".ndjson") && !archived.has(f)).sort().map((f) => path.join(dir, f));
   await appendLedgerFiles(conn, files);

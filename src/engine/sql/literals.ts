@@ -3,6 +3,9 @@
 /** A string as a SQL literal. */
 export const sqlString = (text: string): string => `'${text.replaceAll("'", "''")}'`;
 
+/** SQL: a list literal of strings, e.g. the files one of DuckDB's readers reads. */
+export const sqlList = (items: readonly string[]): string => `[${items.map(sqlString).join(", ")}]`;
+
 /** An instant as a UTC TIMESTAMPTZ literal. */
 export const sqlInstant = (date: Date): string => `TIMESTAMPTZ '${date.toISOString()}'`;
 
