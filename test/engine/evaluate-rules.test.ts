@@ -366,4 +366,37 @@ describe("under `never`, an occurrence a run saw on time stays the entry", () =>
     expect(day2.sends).toEqual([]);
     expect(day2.held.map((h) => [h.occurrence, h.status])).toEqual([["2026-11-20T08:00:00.000Z", "too_late"]]);
   });
+
+  it("first seen past saving (the campaign launched after it), it is skipped without becoming the entry, and a later checkout starts the trigger", async () => {
+    const launch = await plan(abandon(), { users, events: [checkout("2026-11-10T08:00:00Z")] }, "2026-11-20T09:00:00Z");
+    expect(launch.held.map((h) => [h.occurrence, h.status])).toEqual([["2026-11-10T08:00:00.000Z", "too_late"]]);
+    expect(launch.entered).toEqual([]);
+    const ledger = records(launch, "2026-11-20T09:00:00Z");
+    expect(ledger.map((r) => r.kind)).toEqual(["skipped"]);
+    const events = [checkout("2026-11-10T08:00:00Z"), checkout("2026-11-21T08:00:00Z")];
+    const later = await plan(abandon(), { users, events, ledger }, "2026-11-21T09:00:00Z");
+    expect(later.sends.map((s) => s.occurrence)).toEqual(["2026-11-21T08:00:00.000Z"]);
+    expect(later.held).toEqual([]);
+  });
+
+  it("seen on time and held back until it was skipped as too late, it stays the entry", async () => {
+    // No email address on the 20th: held, and recorded as entered; the address arrives too late for it.
+    const day1 = await plan(abandon(), { users: [{ ...users[0]!, email: "" }], events: [checkout("2026-11-20T08:00:00Z")] }, "2026-11-20T09:00:00Z");
+    expect(day1.held.map((h) => h.status)).toEqual(["no_email"]);
+    const day3 = await plan(abandon(), { users, events: [checkout("2026-11-20T08:00:00Z")], ledger: records(day1, "2026-11-20T09:00:00Z") }, "2026-11-22T09:00:00Z");
+    expect(day3.held.map((h) => h.status)).toEqual(["too_late"]);
+    const ledger = [...records(day1, "2026-11-20T09:00:00Z"), ...records(day3, "2026-11-22T09:00:00Z")];
+    const events = [checkout("2026-11-20T08:00:00Z"), checkout("2026-11-23T08:00:00Z")];
+    const day4 = await plan(abandon(), { users, events, ledger }, "2026-11-23T09:00:00Z");
+    expect(day4.sends).toEqual([]);
+    expect(day4.held).toEqual([]);
+  });
+
+  it("under a cooldown, one first seen past saving and skipped does not keep a later one within the cooldown out", async () => {
+    const config = withCampaigns({ ...abandon().campaigns.get("abandon")!, reentry: { policy: "cooldown", cooldownMs: 30 * D } });
+    const launch = await plan(config, { users, events: [checkout("2026-11-10T08:00:00Z")] }, "2026-11-20T09:00:00Z");
+    const events = [checkout("2026-11-10T08:00:00Z"), checkout("2026-11-21T08:00:00Z")];
+    const later = await plan(config, { users, events, ledger: records(launch, "2026-11-20T09:00:00Z") }, "2026-11-21T09:00:00Z");
+    expect(later.sends.map((s) => s.occurrence)).toEqual(["2026-11-21T08:00:00.000Z"]);
+  });
 });

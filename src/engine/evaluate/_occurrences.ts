@@ -20,8 +20,9 @@ import { convertSql, userZoneSql } from "../sql/zones.ts";
 export const ONLY_NOW: ReadonlySet<Entry["on"]> = new Set(["condition", "engagement_changed", "inactive", "tag_assigned"]);
 
 /**
- * `user_id, occurred_at, occurrence, recorded` after the audience filter and the re-entry
- * policy; `recorded` when the ledger holds the occurrence.
+ * `user_id, occurred_at, occurrence, recorded, counted` after the audience filter and the
+ * re-entry policy; `recorded` when the ledger holds the occurrence, `counted` when it holds
+ * it as an entry (see `recordedSql`).
  *
  * The policy is applied to the occurrences the entry gives now together with those the
  * ledger records for the campaign (a key sent or skipped is an occurrence the user
@@ -37,32 +38,34 @@ export const ONLY_NOW: ReadonlySet<Entry["on"]> = new Set(["condition", "engagem
  */
 export function occurrencesSql(campaign: Campaign, ctx: EntryContext): string {
   const audience = campaign.audience ? ` WHERE user_id IN (SELECT u.user_id FROM users u WHERE ${compileCondition(campaign.audience, ctx)})` : "";
-  const entered = `SELECT user_id, occurred_at, occurrence, false AS recorded FROM (${entrySql(campaign.entry, ctx)})`;
+  const entered = `SELECT user_id, occurred_at, occurrence, false AS recorded, false AS counted FROM (${entrySql(campaign.entry, ctx)})`;
   const r = campaign.reentry;
   // One row per occurrence: the entry may give an occurrence twice (two events at one
   // instant, or one instant written with two offsets), and both would carry one key.
-  const once = (rows: string): string => `SELECT user_id, min(occurred_at) AS occurred_at, occurrence, bool_or(recorded) AS recorded FROM (${rows})${audience}
+  const once = (rows: string): string => `SELECT user_id, min(occurred_at) AS occurred_at, occurrence, bool_or(recorded) AS recorded,
+      bool_or(counted) AS counted FROM (${rows})${audience}
     GROUP BY user_id, occurrence`;
   const all = once(`${entered} UNION ALL ${recordedSql(campaign, ctx)}`);
   if (r.policy === "always") return all;
   const order = "PARTITION BY user_id ORDER BY occurred_at, occurrence";
-  // An occurrence no run has recorded whose first steps were all due more than the lateness
+  // An occurrence no run has counted whose first steps were all due more than the lateness
   // ago (before any send window) can only be skipped: no run saw it while it was on time
   // (each run records the new occurrences it keeps under these policies, before it sends),
   // because the user was outside the audience then, the campaign did not exist yet, the
   // event arrived late or the runs stopped. It gives way to a later occurrence that can
-  // still be sent, rather than use up `never` or a cooldown on an email never sent. One a
-  // run saw on time and held back (its goal reached, no email, capped) is recorded: it stays.
-  const past = `occurred_at < ${sqlInstant(pastCutoff(campaign, ctx.now))}`;
-  if (r.policy === "never") return `SELECT * FROM (${all}) QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY recorded DESC, ${past}, occurred_at, occurrence) = 1`;
+  // still be sent, rather than use up `never` or a cooldown on an email never sent; so does
+  // one a run first saw past saving and recorded only as skipped (not `counted`). One a
+  // run saw on time and held back (its goal reached, no email, capped) is counted: it stays.
+  const past = `(NOT counted AND (recorded OR occurred_at < ${sqlInstant(pastCutoff(campaign, ctx.now))}))`;
+  if (r.policy === "never") return `SELECT * FROM (${all}) QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY counted DESC, ${past}, occurred_at, occurrence) = 1`;
   // Greedy, in time order. An occurrence at least the cooldown after the one before it is
   // always kept, so each run of closer occurrences (a "cluster") is resolved on its own,
   // from its first: the recursion is as deep as the most occurrences kept in one cluster.
-  // What the ledger records happened, so it is always kept and starts a cluster of its
-  // own; an occurrence not recorded yet is left out when it lies within the cooldown
-  // before a recorded one (an event dated earlier that arrived late), which the spacing
-  // from that one would otherwise have ruled out. An unrecorded occurrence past saving is
-  // left out when one that is not lies within the cooldown after it.
+  // What the ledger counts happened, so it is always kept and starts a cluster of its
+  // own; an occurrence not counted is left out when it lies within the cooldown before a
+  // counted one (an event dated earlier that arrived late), which the spacing from that
+  // one would otherwise have ruled out. An uncounted occurrence past saving is left out
+  // when one that is not (and is not recorded) lies within the cooldown after it.
   // Measured in milliseconds on a clock where a local day (a `condition` or level-change
   // occurrence) is always 24 hours, so a daily trigger under a 3-day cooldown enters every
   // third day even when a clock change makes those days 71 or 73 hours long.
@@ -71,12 +74,12 @@ export function occurrencesSql(campaign: Campaign, ctx: EntryContext): string {
   const clock = `CASE WHEN length(occurrence) = 10 THEN (TRY_CAST(occurrence AS DATE) - DATE '1970-01-01')::BIGINT * ${DAY_MS} ELSE epoch_ms(occurred_at) END`;
   return `WITH RECURSIVE o AS MATERIALIZED (
       SELECT *, sum(start::INTEGER) OVER (${order}) AS cluster FROM (
-        SELECT *, row_number() OVER (${order}) AS n, recorded OR coalesce(t - lag(t) OVER (${order}) >= ${cooldown}, true) AS start
+        SELECT *, row_number() OVER (${order}) AS n, counted OR coalesce(t - lag(t) OVER (${order}) >= ${cooldown}, true) AS start
         FROM (SELECT * FROM (
-            SELECT *, min(CASE WHEN recorded THEN t END) OVER (${later}) AS next_recorded,
+            SELECT *, min(CASE WHEN counted THEN t END) OVER (${later}) AS next_counted,
               min(CASE WHEN NOT recorded AND NOT ${past} THEN t END) OVER (${later}) AS next_live
             FROM (SELECT *, ${clock} AS t FROM (${all})))
-          WHERE recorded OR ((next_recorded IS NULL OR next_recorded - t >= ${cooldown})
+          WHERE counted OR ((next_counted IS NULL OR next_counted - t >= ${cooldown})
             AND (NOT ${past} OR next_live IS NULL OR next_live - t >= ${cooldown}))))),
     kept(user_id, cluster, n, t) AS (
       SELECT user_id, cluster, n, t FROM o WHERE start
@@ -84,7 +87,7 @@ export function occurrencesSql(campaign: Campaign, ctx: EntryContext): string {
       SELECT k.user_id, k.cluster, min(o.n), arg_min(o.t, o.n) FROM kept k
       JOIN o ON o.user_id = k.user_id AND o.cluster = k.cluster AND o.n > k.n AND o.t >= k.t + ${cooldown}
       GROUP BY k.user_id, k.cluster)
-    SELECT o.user_id, o.occurred_at, o.occurrence, o.recorded FROM o JOIN kept k ON k.user_id = o.user_id AND k.n = o.n`;
+    SELECT o.user_id, o.occurred_at, o.occurrence, o.recorded, o.counted FROM o JOIN kept k ON k.user_id = o.user_id AND k.n = o.n`;
 }
 
 /**
@@ -100,15 +103,21 @@ function pastCutoff(campaign: Campaign, now: Date): Date {
  * The campaign's occurrences the ledger records (keys of it sent or skipped, and `entered`
  * records), with the instant each began: an ISO occurrence is that instant, a local date
  * (a `condition` or `engagement_changed` day) the start of that day in the user's zone.
+ * `counted` when the ledger holds it as an entry: a key of it sent, or an `entered` record
+ * (a run saw it while it was on time). One recorded only by skipped keys was first seen
+ * past saving (or, in a ledger from before runs recorded every such occurrence, held back
+ * until then): no email of it went out, so it does not use up `never` or a cooldown.
  * Reads `done_keys` and `entered_occurrences`.
  */
 function recordedSql(campaign: Campaign, ctx: EntryContext): string {
   const zone = ctx.zones ? "u.timezone" : userZoneSql("u.timezone", ctx.zones, ctx.timezone);
   const dayStart = convertSql(zone, "TRY_CAST(d.occurrence AS TIMESTAMP)", ctx.zones);
-  return `SELECT user_id, occurred_at, occurrence, true AS recorded FROM (
-      SELECT d.user_id, d.occurrence, CASE WHEN length(d.occurrence) = 10 THEN ${dayStart} ELSE TRY_CAST(d.occurrence AS TIMESTAMPTZ) END AS occurred_at
-      FROM (SELECT user_id, occurrence FROM done_keys WHERE campaign = ${sqlString(campaign.id)}
-        UNION SELECT user_id, occurrence FROM entered_occurrences WHERE campaign = ${sqlString(campaign.id)}) d JOIN users u ON u.user_id = d.user_id)
+  return `SELECT user_id, occurred_at, occurrence, true AS recorded, counted FROM (
+      SELECT d.user_id, d.occurrence, d.counted, CASE WHEN length(d.occurrence) = 10 THEN ${dayStart} ELSE TRY_CAST(d.occurrence AS TIMESTAMPTZ) END AS occurred_at
+      FROM (SELECT user_id, occurrence, bool_or(counted) AS counted FROM (
+          SELECT user_id, occurrence, sent_at IS NOT NULL AS counted FROM done_keys WHERE campaign = ${sqlString(campaign.id)}
+          UNION ALL SELECT user_id, occurrence, true FROM entered_occurrences WHERE campaign = ${sqlString(campaign.id)})
+        GROUP BY user_id, occurrence) d JOIN users u ON u.user_id = d.user_id)
     WHERE occurred_at IS NOT NULL`;
 }
 
@@ -118,11 +127,15 @@ function recordedSql(campaign: Campaign, ctx: EntryContext): string {
  * snapshot gives only as of now (`ONLY_NOW`), and every new one under `never` or a
  * cooldown, where the policy needs to know that a run saw it while it was on time (an
  * occurrence no run saw then gives way to a later one: see `occurrencesSql`). Undefined
- * for an `always` campaign on any other entry: its occurrences stay in the events.
+ * for an `always` campaign on any other entry: its occurrences stay in the events. One
+ * already past saving is left out: its first steps can only be skipped, and their
+ * `skipped` records keep it out of later plans without making it an entry.
  */
-export function newOccurrencesSql(campaign: Campaign, occ: string): string | undefined {
+export function newOccurrencesSql(campaign: Campaign, occ: string, now: Date): string | undefined {
   const recorded = ONLY_NOW.has(campaign.entry.on) || campaign.reentry.policy !== "always";
-  return recorded ? `SELECT user_id, occurrence FROM ${occ} WHERE NOT recorded` : undefined;
+  return recorded
+    ? `SELECT user_id, occurrence FROM ${occ} WHERE NOT recorded AND occurred_at >= ${sqlInstant(pastCutoff(campaign, now))}`
+    : undefined;
 }
 
 /**

@@ -62,7 +62,8 @@ export interface Plan {
   suppressions: NewSuppression[];
   /**
    * New occurrences the ledger does not hold yet, of entries the snapshot gives only as of
-   * now and of every `never` or cooldown campaign: a run records them (`entered` records), so
+   * now and of every `never` or cooldown campaign, but for those already past saving (every
+   * first step due more than the lateness ago): a run records them (`entered` records), so
    * their steps stay due on later days and re-entry knows a run saw them on time.
    */
   entered: NewOccurrence[];

@@ -78,12 +78,13 @@ export interface SkippedRecord extends Base {
 /**
  * An occurrence of an entry the snapshot gives only as of now (a day's `condition`, an
  * `engagement_changed` day, an `inactive` spell, a `tag_assigned` assignment), written by
- * the first run that sees it, whatever its steps did then (due later, held back, sent).
- * Tomorrow's snapshot no longer gives that occurrence; later plans take it from here, so a
+ * the first run that sees it while its first step can still be sent, whatever its steps
+ * did then (due later, held back, sent). Tomorrow's snapshot no longer gives that occurrence; later plans take it from here, so a
  * first step that waits, or that a cap or the send window held back, is still sent (or
  * recorded as too late) instead of vanishing with the day. Also written for each new
  * occurrence of a `never` or cooldown campaign, whatever its entry: re-entry then knows a
- * run saw it while it was on time (see `occurrencesSql`).
+ * run saw it while it was on time (see `occurrencesSql`); one first seen too late is only
+ * skipped, and is no entry.
  */
 export interface EnteredRecord extends Base {
   kind: "entered";
