@@ -400,3 +400,34 @@ describe("under `never`, an occurrence a run saw on time stays the entry", () =>
     expect(later.sends.map((s) => s.occurrence)).toEqual(["2026-11-21T08:00:00.000Z"]);
   });
 });
+
+describe("an attribute's date that moves", () => {
+  // "Your trial has ended", due at the end of the trial (UTC midnight in Berlin is 01:00, before the window opens at 09:00 local).
+  const ended = () => withCampaigns(campaign({
+    id: "trial-ended", kind: "trigger", entry: { on: "attribute_date", attribute: "trial_ends_at", offsetMs: 0 }, reentry: { policy: "never" },
+  }));
+  const trial = (ends: string) => [{ ...ANN, created_at: "2026-11-01T00:00:00Z", trial_ends_at: ends }];
+  const records = (p: Awaited<ReturnType<typeof plan>>, at: string) => planRecords(p, at, "r").map((r) => ({ ...r }));
+
+  it("drops the old date's occurrence a run recorded before its email went out, and sends on the new date", async () => {
+    const early = await plan(ended(), { users: trial("2026-11-08") }, "2026-11-08T00:30:00Z");
+    expect(early.sends).toEqual([]); // due when the window opens at 09:00 local
+    expect(early.entered.map((o) => o.occurrence)).toEqual(["2026-11-07T23:00:00.000Z"]);
+    const ledger = records(early, "2026-11-08T00:30:00Z");
+    expect(ledger.map((r) => r.kind)).toEqual(["entered"]);
+    // The next export extends the trial by a week.
+    const later = await plan(ended(), { users: trial("2026-11-15"), ledger }, "2026-11-08T10:00:00Z");
+    expect(later.sends).toEqual([]);
+    expect(later.held).toEqual([]);
+    const end = await plan(ended(), { users: trial("2026-11-15"), ledger }, "2026-11-15T10:00:00Z");
+    expect(end.sends.map((s) => s.occurrence)).toEqual(["2026-11-14T23:00:00.000Z"]);
+  });
+
+  it("keeps the old date's occurrence once its email went out: under `never` the new date does not send again", async () => {
+    const day = await plan(ended(), { users: trial("2026-11-08") }, "2026-11-08T10:00:00Z");
+    const [send] = day.sends;
+    const ledger = [...records(day, "2026-11-08T10:00:00Z"), ...sent("ann", "trial-ended", "hello", "2026-11-08T10:00:01Z", { occurrence: send!.occurrence })];
+    const end = await plan(ended(), { users: trial("2026-11-15"), ledger }, "2026-11-15T10:00:00Z");
+    expect(end.sends).toEqual([]);
+  });
+});

@@ -38,13 +38,17 @@ export const ONLY_NOW: ReadonlySet<Entry["on"]> = new Set(["condition", "engagem
  */
 export function occurrencesSql(campaign: Campaign, ctx: EntryContext): string {
   const audience = campaign.audience ? ` WHERE user_id IN (SELECT u.user_id FROM users u WHERE ${compileCondition(campaign.audience, ctx)})` : "";
-  const entered = `SELECT user_id, occurred_at, occurrence, false AS recorded, false AS counted FROM (${entrySql(campaign.entry, ctx)})`;
+  const entered = `SELECT user_id, occurred_at, occurrence, false AS recorded, false AS counted, false AS keyed FROM (${entrySql(campaign.entry, ctx)})`;
   const r = campaign.reentry;
+  // An attribute's date is the one entry whose occurrence moves: a trial extended before
+  // its "trial ended" email went out has a new date, and the old one, which the ledger holds
+  // only by its `entered` record (no key sent or skipped), is gone, not owed.
+  const moved = campaign.entry.on === "attribute_date" ? " HAVING bool_or(NOT recorded) OR bool_or(keyed)" : "";
   // One row per occurrence: the entry may give an occurrence twice (two events at one
   // instant, or one instant written with two offsets), and both would carry one key.
   const once = (rows: string): string => `SELECT user_id, min(occurred_at) AS occurred_at, occurrence, bool_or(recorded) AS recorded,
       bool_or(counted) AS counted FROM (${rows})${audience}
-    GROUP BY user_id, occurrence`;
+    GROUP BY user_id, occurrence${moved}`;
   const all = once(`${entered} UNION ALL ${recordedSql(campaign, ctx)}`);
   if (r.policy === "always") return all;
   const order = "PARTITION BY user_id ORDER BY occurred_at, occurrence";
@@ -103,6 +107,7 @@ function pastCutoff(campaign: Campaign, now: Date): Date {
  * The campaign's occurrences the ledger records (keys of it sent or skipped, and `entered`
  * records), with the instant each began: an ISO occurrence is that instant, a local date
  * (a `condition` or `engagement_changed` day) the start of that day in the user's zone.
+ * `keyed` when a key of it was sent or skipped;
  * `counted` when the ledger holds it as an entry: a key of it sent, or an `entered` record
  * (a run saw it while it was on time). One recorded only by skipped keys was first seen
  * past saving (or, in a ledger from before runs recorded every such occurrence, held back
@@ -112,11 +117,11 @@ function pastCutoff(campaign: Campaign, now: Date): Date {
 function recordedSql(campaign: Campaign, ctx: EntryContext): string {
   const zone = ctx.zones ? "u.timezone" : userZoneSql("u.timezone", ctx.zones, ctx.timezone);
   const dayStart = convertSql(zone, "TRY_CAST(d.occurrence AS TIMESTAMP)", ctx.zones);
-  return `SELECT user_id, occurred_at, occurrence, true AS recorded, counted FROM (
-      SELECT d.user_id, d.occurrence, d.counted, CASE WHEN length(d.occurrence) = 10 THEN ${dayStart} ELSE TRY_CAST(d.occurrence AS TIMESTAMPTZ) END AS occurred_at
-      FROM (SELECT user_id, occurrence, bool_or(counted) AS counted FROM (
-          SELECT user_id, occurrence, sent_at IS NOT NULL AS counted FROM done_keys WHERE campaign = ${sqlString(campaign.id)}
-          UNION ALL SELECT user_id, occurrence, true FROM entered_occurrences WHERE campaign = ${sqlString(campaign.id)})
+  return `SELECT user_id, occurred_at, occurrence, true AS recorded, counted, keyed FROM (
+      SELECT d.user_id, d.occurrence, d.counted, d.keyed, CASE WHEN length(d.occurrence) = 10 THEN ${dayStart} ELSE TRY_CAST(d.occurrence AS TIMESTAMPTZ) END AS occurred_at
+      FROM (SELECT user_id, occurrence, bool_or(counted) AS counted, bool_or(keyed) AS keyed FROM (
+          SELECT user_id, occurrence, sent_at IS NOT NULL AS counted, true AS keyed FROM done_keys WHERE campaign = ${sqlString(campaign.id)}
+          UNION ALL SELECT user_id, occurrence, true, false FROM entered_occurrences WHERE campaign = ${sqlString(campaign.id)})
         GROUP BY user_id, occurrence) d JOIN users u ON u.user_id = d.user_id)
     WHERE occurred_at IS NOT NULL`;
 }
