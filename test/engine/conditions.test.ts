@@ -84,6 +84,34 @@ describe("compileCondition", () => {
     });
   });
 
+  describe("reads what is plainly no number, and times written in other ISO 8601 forms", () => {
+    // p: NaN (a Parquet DOUBLE); q: Spark's text "NaN"; r: infinity; s: 4. Times without seconds, and a date without zero padding.
+    beforeAll(async () => {
+      await conn.run(`CREATE TABLE users_odd AS SELECT * FROM (VALUES
+        ('p', 'NaN'::DOUBLE, 'NaN', '2026-12-01T00:00Z', '2026-11-6', 'America/New_York'),
+        ('q', NULL, 'NaN', '2026-12-01T01:00+01:00', NULL, 'America/New_York'),
+        ('r', 'inf'::DOUBLE, 'Infinity', NULL, NULL, 'UTC'),
+        ('s', 4.0, '4', '2026-11-30T23:59Z', '2026-11-07', 'America/New_York')) v(user_id, n, t, ends, day, timezone)`);
+    });
+    const odd = async (condition: Condition): Promise<string[]> => {
+      const columns = new Set(["user_id", "n", "t", "ends", "day", "timezone"]);
+      const where = compileCondition(condition, { now: NOW, columns, segments, timezone: "UTC" });
+      return (await conn.runAndReadAll(`SELECT user_id FROM users_odd u WHERE ${where} ORDER BY user_id`)).getRowObjects().map((r) => String(r.user_id));
+    };
+
+    it.each<[string, Condition, string[]]>([
+      ["NaN and infinity pass no `gt` threshold", { kind: "attribute", attribute: "n", op: "gt", value: 0 }, ["s"]],
+      ["nor one written as text", { kind: "attribute", attribute: "t", op: "gte", value: 3 }, ["s"]],
+      ["nor an `lt` one", { kind: "attribute", attribute: "n", op: "lt", value: 100 }, ["s"]],
+      ["`neq` holds for NaN, as for any value that is no number", { kind: "attribute", attribute: "t", op: "neq", value: 4 }, ["p", "q", "r"]],
+      ["a time with minutes and an offset but no seconds is that instant", { kind: "attribute", attribute: "ends", op: "gte", value: "2026-12-01T00:00:00Z" }, ["p", "q"]],
+      ["and so is such a value in the config", { kind: "attribute", attribute: "ends", op: "lt", value: "2026-12-01T00:00Z" }, ["s"]],
+      ["a date without zero padding is a calendar day in the user's zone", { kind: "attribute", attribute: "day", op: "eq", value: "2026-11-06" }, ["p"]],
+    ])("%s", async (_name, condition, expected) => {
+      expect(await odd(condition)).toEqual(expected);
+    });
+  });
+
   it("quotes values so a hostile config string stays a string", async () => {
     expect(await matching({ kind: "attribute", attribute: "plan", op: "eq", value: "x' OR '1'='1" })).toEqual([]);
   });

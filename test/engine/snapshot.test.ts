@@ -438,6 +438,21 @@ describe("openSnapshot on awkward exports", () => {
     ]);
   });
 
+  it("reads ISO 8601 times without seconds, and sets aside a time with a zone name instead of letting it move the rows after it", async () => {
+    const s = await snap(dataDir({
+      "snapshots/users/u.csv": "user_id,created_at\nu1,2026-11-01T10:00Z\nu2,2026-11-01T11:00+01:00\n",
+      "snapshots/events/e.csv": "user_id,event,ts\nu1,a,2026-11-19 14:00:00 Europe/Berlin\nu1,b,2026-11-19T15:00:00\nu1,c,2026-11-19 16:00:00 UTC\nu2,d,2026-11-19T17:30+01:00\n",
+    }));
+    const iso = "strftime(timezone('UTC', %), '%Y-%m-%dT%H:%M:%SZ')";
+    expect(await rows(s, `SELECT user_id, ${iso.replace("%", "created_at")} AS at FROM users ORDER BY user_id`)).toEqual([
+      { user_id: "u1", at: "2026-11-01T10:00:00Z" }, { user_id: "u2", at: "2026-11-01T10:00:00Z" },
+    ]);
+    expect(await rows(s, `SELECT event, ${iso.replace("%", "ts")} AS at FROM events ORDER BY event`)).toEqual([
+      { event: "b", at: "2026-11-19T15:00:00Z" }, { event: "c", at: "2026-11-19T16:00:00Z" }, { event: "d", at: "2026-11-19T16:30:00Z" },
+    ]);
+    expect(await s.badRows()).toEqual([{ table: "events", reason: "missing or unparseable ts", count: 1 }]);
+  });
+
   it("sets aside a users NDJSON line whose field changes type after the lines DuckDB samples, instead of failing the load", async () => {
     const good = Array.from({ length: 20_500 }, (_, i) => JSON.stringify({ user_id: `u${i}`, created_at: "2026-11-01T10:00:00Z", overdue_tasks: i % 5 }));
     const s = await snap(dataDir({ "snapshots/users/u.ndjson": [...good, '{"user_id":"late","created_at":"yesterday","overdue_tasks":"many"}'].join("\n") }));

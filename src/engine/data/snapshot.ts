@@ -19,6 +19,7 @@ import { NurtureError } from "../errors.ts";
 import type { BadRowCount } from "../evaluate/types.ts";
 import { loadLedger } from "../ledger/table.ts";
 import { CSV_REJECTS, FILE_COLUMN, fileLinesSql, LINE_COLUMN, NOT_BLANK, readerSources, unreadFiles, type ReaderSource } from "./_files.ts";
+import { instantSql } from "../sql/instants.ts";
 import { sqlList, sqlString } from "../sql/literals.ts";
 
 export interface Snapshot {
@@ -195,7 +196,7 @@ async function loadUsers(conn: DuckDBConnection, dir: string): Promise<void> {
   }
   if (!columns.includes(LINE_COLUMN)) await conn.run(`ALTER TABLE users_raw ADD COLUMN ${LINE_COLUMN} BIGINT`);
   // A bad row never hides a good one of the same id: rows are ranked among the good ones.
-  const created = "TRY_CAST(created_at AS TIMESTAMPTZ)";
+  const created = instantSql("created_at");
   await conn.run(`CREATE TEMP TABLE users_checked AS
     SELECT * EXCLUDE (${REASON}, __nurture_row), coalesce(${REASON}, CASE
         WHEN row_number() OVER (PARTITION BY user_id::VARCHAR, ${REASON} IS NULL ORDER BY ${FILE_COLUMN}, ${LINE_COLUMN}, __nurture_row) > 1 THEN 'duplicate user_id (first row kept)'
@@ -206,7 +207,7 @@ async function loadUsers(conn: DuckDBConnection, dir: string): Promise<void> {
       END AS ${REASON} FROM users_raw)`);
   await reject(conn, "users", "users_checked");
   await conn.run(`CREATE TABLE users AS
-    SELECT * EXCLUDE (${REASON}, ${FILE_COLUMN}, ${LINE_COLUMN}) REPLACE (user_id::VARCHAR AS user_id, created_at::TIMESTAMPTZ AS created_at,
+    SELECT * EXCLUDE (${REASON}, ${FILE_COLUMN}, ${LINE_COLUMN}) REPLACE (user_id::VARCHAR AS user_id, ${created} AS created_at,
       email::VARCHAR AS email, first_name::VARCHAR AS first_name, timezone::VARCHAR AS timezone)
     FROM users_checked WHERE ${REASON} IS NULL`);
   await conn.run("DROP TABLE users_raw; DROP TABLE users_checked");
@@ -310,7 +311,7 @@ async function loadEvents(conn: DuckDBConnection, dir: string, keepEventIds: boo
   }
   await settingAsideCsvRejects(conn, "events", sources);
   if (sources.some((s) => s.format !== "parquet")) {
-    staged.push(`SELECT user_id, event, TRY_CAST(ts AS TIMESTAMPTZ) AS ts, ts AS ts_text, properties AS properties_text, event_id, source,
+    staged.push(`SELECT user_id, event, ${instantSql("ts")} AS ts, ts AS ts_text, properties AS properties_text, event_id, source,
       rowid AS _line FROM events_text`);
     ids.push("SELECT event_id FROM events_text");
   }
@@ -402,7 +403,7 @@ async function parquetStage(conn: DuckDBConnection, sql: string): Promise<{ rows
   const text = (name: string): string => (types.has(name) ? `${name}::VARCHAR` : "NULL::VARCHAR");
   const tsType = types.get("ts") ?? "";
   const typedTs = /^(TIMESTAMP|DATE)/.test(tsType);
-  const ts = !types.has("ts") ? "NULL::TIMESTAMPTZ" : typedTs ? "ts::TIMESTAMPTZ" : "TRY_CAST(ts::VARCHAR AS TIMESTAMPTZ)";
+  const ts = !types.has("ts") ? "NULL::TIMESTAMPTZ" : typedTs ? "ts::TIMESTAMPTZ" : instantSql("ts::VARCHAR");
   const propertiesType = types.get("properties") ?? "";
   const properties = !types.has("properties") ? "NULL::VARCHAR"
     : propertiesType === "JSON" || propertiesType === "VARCHAR" ? "properties::VARCHAR"

@@ -113,6 +113,13 @@ function hasColumn(ctx: CompileContext, name: string): boolean {
   return [...ctx.columns].some((c) => c.toLowerCase() === lower);
 }
 
+/**
+ * `expr` as a number, or NULL when it is not one: NaN (a Parquet DOUBLE, or Spark's text
+ * "NaN") and the infinities compare with nothing, as an empty or unreadable value does
+ * (DuckDB sorts NaN above every number, so `gt 0` would hold for it).
+ */
+const numberSql = (expr: string): string => `CASE WHEN isfinite(TRY_CAST(${expr} AS DOUBLE)) THEN TRY_CAST(${expr} AS DOUBLE) END`;
+
 /** A date ("2026-12-01") or date-time ("2026-12-01T09:00:00Z", with or without an offset) written as a value. */
 const TIME_VALUE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
@@ -137,7 +144,7 @@ function attributeSql(c: Extract<Condition, { kind: "attribute" }>, ctx: Compile
   // day in the user's zone, as a date attribute is.
   const instant = (v: string): string => attributeInstantSql(sqlString(v), "u.timezone", ctx.zones, ctx.timezone ?? "UTC");
   const scalar = (v: string | number | boolean): string =>
-    typeof v === "number" ? `TRY_CAST(${col} AS DOUBLE) = ${v}`
+    typeof v === "number" ? `${numberSql(col)} = ${v}`
     : typeof v === "boolean" ? `TRY_CAST(${col} AS BOOLEAN) = ${v}`
     : TIME_VALUE.test(v) ? `coalesce(${when} = ${instant(v)}, ${text} = ${sqlString(v)})`
     : `${text} = ${sqlString(v)}`;
@@ -152,7 +159,7 @@ function attributeSql(c: Extract<Condition, { kind: "attribute" }>, ctx: Compile
     case "lt":
     case "lte": {
       const op = { gt: ">", gte: ">=", lt: "<", lte: "<=" }[c.op];
-      if (typeof value === "number") return `(TRY_CAST(${col} AS DOUBLE) ${op} ${value})`;
+      if (typeof value === "number") return `(${numberSql(col)} ${op} ${value})`;
       if (TIME_VALUE.test(String(value))) return `(${when} ${op} ${instant(String(value))})`;
       return `(${text} ${op} ${sqlString(String(value))})`;
     }
@@ -181,7 +188,7 @@ export function whereSql(where: PropertyMatch | undefined, alias: string): strin
   return Object.entries(where)
     .map(([key, want]) => {
       const raw = `json_extract_string(${alias}.properties, ${sqlString(`$."${key.replaceAll('"', '\\"')}"`)})`;
-      const num = `TRY_CAST(${raw} AS DOUBLE)`;
+      const num = numberSql(raw);
       if (typeof want === "string") return ` AND ${raw} = ${sqlString(want)}`;
       if (typeof want === "number") return ` AND ${num} = ${want}`;
       if (typeof want === "boolean") return ` AND ${raw} = '${want}'`;

@@ -11,6 +11,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { NurtureError } from "../errors.ts";
 import { sqlInstant, sqlIsoText, sqlString } from "./literals.ts";
+import { instantSql } from "./instants.ts";
 
 export interface Zones {
   /** The settings' default zone: for users without a zone or with an unknown one. */
@@ -136,7 +137,7 @@ export function attributeInstantSql(value: string, zoneColumn: string, zones: Zo
   const text = `trim(${value}::VARCHAR)`;
   const midnight = `TRY_CAST(${text} AS DATE)::TIMESTAMP`;
   const zone = zones ? zoneColumn : userZoneSql(zoneColumn, undefined, fallback);
-  return `CASE WHEN length(${text}) = 10 THEN ${convertSql(zone, midnight, zones)} ELSE TRY_CAST(${value} AS TIMESTAMPTZ) END`;
+  return `CASE WHEN length(${text}) <= 10 THEN ${convertSql(zone, midnight, zones)} ELSE ${instantSql(value)} END`;
 }
 
 /**
