@@ -90,6 +90,7 @@ const SYSTEM_ERRORS: Record<string, { what: string; hint: string }> = {
   EISDIR: { what: "a directory is where a file should be", hint: "give a file, or move the directory out of the way" },
   EROFS: { what: "the file system is read-only", hint: "give a directory on a writable file system" },
   ENOSPC: { what: "no space left on the device", hint: "free some space, or give a directory on another device" },
+  EEXIST: { what: "a file is already where a directory must be made", hint: "give a path that does not exist yet (or a directory), or move the file out of the way" },
 };
 
 /**

@@ -78,6 +78,20 @@ describe("nurture CLI", () => {
     }
   });
 
+  it("reports --out naming a file where a directory must be made by its path, without a stack trace", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nurture-cli-"));
+    try {
+      fs.writeFileSync(path.join(dir, "preview.html"), "an existing file");
+      const r = await nurture("preview", "--config", "test/fixtures/config/valid", "--out", path.join(dir, "preview.html"));
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(path.join(dir, "preview.html"));
+      expect(r.err).toContain("a file is already where a directory must be made");
+      expect(r.err).not.toMatch(/this is a bug|\n\s+at /);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("prints an error's message once", async () => {
     const r = await nurture("plan", "--config", "/nonexistent/nurture-config", "--now", "2026-11-20T09:00:00Z");
     expect(r.code).toBe(1);

@@ -22,6 +22,16 @@ async function broken(): Promise<string> {
 describe("nurture validate", () => {
   const valid = path.relative(process.cwd(), VALID);
 
+  it("names a config file that is a link to nothing, without a stack trace; exits 1", async () => {
+    const dir = await brokenCopy();
+    dirs.push(dir);
+    await fs.symlink(path.join(dir, "missing", "footer.md"), path.join(dir, "templates", "footer.md"));
+    const r = await nurture("validate", "--config", dir);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`templates/footer.md is a link to ${path.join(dir, "missing", "footer.md")}, which does not exist`);
+    expect(r.out + r.err).not.toMatch(/this is a bug|\n\s+at /);
+  });
+
   it("exits 0 on a valid config and says so", async () => {
     const r = await nurture("validate", "--config", valid);
     expect(r.code).toBe(0);

@@ -36,6 +36,26 @@ async function entries(dir: string): Promise<{ name: string; isDir: boolean }[]>
   }
 }
 
+/**
+ * The text of config file `file` (relative to `dir`), or undefined with a problem added when
+ * it is a link to nothing: reading it would fail with a bare ENOENT, and skipping it would
+ * drop the template or campaign it holds without a word.
+ */
+async function readText(dir: string, file: string, problems: Problem[]): Promise<string | undefined> {
+  try {
+    return await fs.readFile(path.join(dir, file), "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    const target = await fs.readlink(path.join(dir, file)).catch(() => undefined);
+    problems.push({
+      code: "dangling-link", severity: "error", file,
+      message: `${file} is a link to ${target === undefined ? "nothing" : `${target}, which does not exist`}`,
+      hint: "point the link at an existing file (or mount the share it points into), or remove it",
+    });
+    return undefined;
+  }
+}
+
 const stray = (file: string, hint: string): Problem => ({ code: "unknown-file", severity: "warning", message: `${file} is not a config file nurture reads`, file, hint });
 
 /**
@@ -49,7 +69,8 @@ export async function readConfigFiles(dir: string): Promise<{ files: ConfigFile[
     if (entry.name.startsWith(".") || entry.name === "schemas" || /^readme\.md$/i.test(entry.name)) continue;
     const kind = TOP[entry.name];
     if (kind && !entry.isDir) {
-      files.push({ kind, id: kind, file: entry.name, text: await fs.readFile(path.join(dir, entry.name), "utf8") });
+      const text = await readText(dir, entry.name, problems);
+      if (text !== undefined) files.push({ kind, id: kind, file: entry.name, text });
       continue;
     }
     const sub = DIRS[entry.name];
@@ -64,8 +85,8 @@ export async function readConfigFiles(dir: string): Promise<{ files: ConfigFile[
         problems.push(stray(file, `files in ${entry.name}/ end in ${sub.ext}`));
         continue;
       }
-      const text = await fs.readFile(path.join(dir, file), "utf8");
-      files.push({ kind: sub.kind, id: child.name.slice(0, -sub.ext.length), file, text });
+      const text = await readText(dir, file, problems);
+      if (text !== undefined) files.push({ kind: sub.kind, id: child.name.slice(0, -sub.ext.length), file, text });
     }
   }
   return { files, problems };
