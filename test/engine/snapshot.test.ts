@@ -499,6 +499,17 @@ describe("openSnapshot on awkward exports", () => {
     expect((await s.badRows()).filter((b) => b.table === "events")).toEqual([]);
   });
 
+  it("refuses a file whose name DuckDB would read as a pattern (ev*.parquet beside evX.parquet), naming it", async () => {
+    const dir = dataDir({
+      "snapshots/users/u.csv": "user_id,created_at\nu1,2026-11-01T10:00:00Z\n",
+      "snapshots/events/ev*.csv": "user_id,event,ts\nu1,a,2026-11-02T10:00:00Z\n",
+      "snapshots/events/evX.csv": "user_id,event,ts\nu1,b,2026-11-02T11:00:00Z\n",
+    });
+    await expect(snap(dir)).rejects.toMatchObject({
+      code: "bad-snapshot-layout", message: expect.stringContaining(path.join(dir, "snapshots/events/ev*.csv")),
+    });
+  });
+
   it("refuses a link to nothing (a share not mounted) instead of planning without its rows", async () => {
     const dir = dataDir({ "snapshots/users/u.csv": USERS_CSV, "snapshots/events/e.csv": "user_id,event,ts\nu1,a,2026-11-02T10:00:00Z\n" });
     const link = path.join(dir, "snapshots/events/2025");

@@ -47,7 +47,7 @@ function walk(dir: string, entered: Set<string>, into: string[]): void {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     const stat = entry.isSymbolicLink() ? linkTarget(full) : entry;
-    if (stat.isFile()) into.push(full);
+    if (stat.isFile()) into.push(patternFree(full));
     else if (stat.isDirectory()) {
       const real = fs.realpathSync(full);
       if (entered.has(real)) continue;
@@ -55,6 +55,22 @@ function walk(dir: string, entered: Set<string>, into: string[]): void {
       walk(full, entered, into);
     }
   }
+}
+
+/**
+ * `file`, refused when its path holds `*`, `?` or `[`: DuckDB's readers take those as a
+ * pattern, so `ev*.parquet` would read `evX.parquet` a second time (and a path holding a
+ * `[` might read nothing), counting rows twice or setting good users aside as duplicates.
+ */
+function patternFree(file: string): string {
+  if (!/[*?[]/.test(file)) return file;
+  throw new NurtureError("bad-snapshot-layout", `${file}: DuckDB reads "*", "?" and "[" in a path as a pattern`, {
+    problems: [{
+      code: "bad-snapshot-layout", severity: "error", file,
+      message: "the path holds *, ? or [, which DuckDB's readers expand as a pattern, so other files would be read in its place or twice",
+      hint: "rename the file (or the directory) without *, ? and [",
+    }],
+  });
 }
 
 /** What a link leads to; a link to nothing may be a share that is not mounted, so its rows would be missed in silence. */
