@@ -136,6 +136,14 @@ describe("nurture preview --user", () => {
     expect(r.err).toContain('    snapshots/users/u.ndjson: {"user_id":"u2"');
   });
 
+  it("says a user whose row was set aside is not unknown, but why the row was set aside", async () => {
+    const dir = dataDir({ "snapshots/users/u.ndjson": [user("u1"), user("u2", { created_at: "soon" })] });
+    const r = await nurture("preview", "--config", CONFIG, "--data", dir, "--out", path.join(dir, "out"), "--template", "welcome-1", "--user", "u2");
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('no user "u2" in the snapshot');
+    expect(r.err).toContain("its row was set aside as bad (missing or unparseable created_at)");
+  });
+
   it("adds them to the JSON", async () => {
     const dir = dataDir({ "snapshots/users/u.ndjson": [user("u1"), user("u2", { created_at: "soon" })] });
     const r = await nurture("preview", "--config", CONFIG, "--data", dir, "--out", path.join(dir, "out"), "--template", "welcome-1", "--user", "u1", "--json");

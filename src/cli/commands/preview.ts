@@ -1,10 +1,10 @@
 import path from "node:path";
 import pc from "picocolors";
 import type { CommandSpec } from "../main.ts";
-import { NurtureError } from "../../engine/errors.ts";
 import { loadConfig } from "../../engine/config/index.ts";
 import { writePreviews } from "../../engine/templates/index.ts";
 import { openSnapshot } from "../../engine/data/snapshot.ts";
+import { unknownUser } from "../../engine/data/unknown-user.ts";
 import { describeBadRows, withBadRowExamples, type BadRowsWithExamples } from "../../engine/data/bad-row-examples.ts";
 
 /** The user's attributes, and the rows set aside while the snapshot loaded (the user's own first). */
@@ -12,11 +12,7 @@ async function userFromSnapshot(dataDir: string, userId: string): Promise<{ user
   const snapshot = await openSnapshot(dataDir);
   try {
     const user = await snapshot.userAttributes(userId);
-    if (user === undefined) {
-      throw new NurtureError("unknown-user", `there is no user "${userId}" in the snapshot under ${dataDir}`, {
-        problems: [{ code: "unknown-user", severity: "error", message: `unknown user "${userId}"`, file: "users", hint: "pass a user_id from the users table, or leave out --user to preview with a sample user" }],
-      });
-    }
+    if (user === undefined) throw await unknownUser(snapshot.connection, userId);
     return { user, badRows: await withBadRowExamples(snapshot.connection, await snapshot.badRows(), { dataDir, user: userId }) };
   } finally {
     snapshot.close();

@@ -10,7 +10,6 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { BranchOn, Campaign, Config, EngagementLevel, ScoreBand } from "../config/types.ts";
 import type { Snapshot } from "../data/snapshot.ts";
-import { NurtureError } from "../errors.ts";
 import { compileCondition } from "../sql/conditions.ts";
 import { entrySql, type EntryContext } from "../sql/entries.ts";
 import { sqlInstant, sqlIsoText, sqlString } from "../sql/literals.ts";
@@ -19,6 +18,7 @@ import { entryContext } from "../evaluate/_derived.ts";
 import { occurrenceTableSql } from "../evaluate/_occurrences.ts";
 import { hasOrphanKeys, stepSql } from "../evaluate/_steps-sql.ts";
 import type { BadRowCount, HeldBack, PlannedSend, Plan } from "../evaluate/types.ts";
+import { unknownUser } from "../data/unknown-user.ts";
 
 /** One line of a campaign's history in the ledger. */
 export interface LedgerLine {
@@ -288,18 +288,6 @@ async function userFacts(conn: DuckDBConnection, userId: string): Promise<Pick<E
     tags: tags.map((t) => ({ tag: String(t.tag), assignedAt: String(t.at) })),
     suppressed: await strings(conn, `SELECT DISTINCT reason AS v FROM suppressed WHERE user_id = ${user} ORDER BY 1`),
   };
-}
-
-/** The error for a user id the snapshot does not hold, saying whether the row was set aside. */
-async function unknownUser(conn: DuckDBConnection, userId: string): Promise<NurtureError> {
-  const rejected = await strings(conn, `SELECT DISTINCT reason AS v FROM rejected_rows
-    WHERE tbl = 'users' AND json_extract_string(row_json, '$.user_id') = ${sqlString(userId)}`);
-  const hint = rejected.length
-    ? `its row was set aside as bad (${rejected.join("; ")}); fix the row in the users snapshot`
-    : "check the id (ids are case-sensitive) and that the users snapshot (snapshots/users/ under --data) contains it";
-  return new NurtureError("unknown-user", `no user "${userId}" in the snapshot`, {
-    problems: [{ code: "unknown-user", severity: "error", message: `no user "${userId}" in the snapshot`, hint }],
-  });
 }
 
 async function strings(conn: DuckDBConnection, sql: string): Promise<string[]> {
