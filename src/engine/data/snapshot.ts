@@ -20,7 +20,7 @@ import type { BadRowCount } from "../evaluate/types.ts";
 import { loadLedger } from "../ledger/table.ts";
 import { CSV_REJECTS, FILE_COLUMN, fileLinesSql, LINE_COLUMN, NOT_BLANK, readerSources, unreadFiles, type ReaderSource } from "./_files.ts";
 import { instantSql } from "../sql/instants.ts";
-import { sqlList, sqlString } from "../sql/literals.ts";
+import { sqlIdent, sqlJsonKey, sqlList, sqlString } from "../sql/literals.ts";
 
 export interface Snapshot {
   connection: DuckDBConnection;
@@ -245,12 +245,9 @@ const REASON = "__nurture_reason";
 
 /** Renames a column to another spelling of the same name (SQL names ignore case, so through a temporary name). */
 async function renameColumn(conn: DuckDBConnection, table: string, from: string, to: string): Promise<void> {
-  await conn.run(`ALTER TABLE ${table} RENAME COLUMN ${quoted(from)} TO __nurture_renaming`);
-  await conn.run(`ALTER TABLE ${table} RENAME COLUMN __nurture_renaming TO ${quoted(to)}`);
+  await conn.run(`ALTER TABLE ${table} RENAME COLUMN ${sqlIdent(from)} TO __nurture_renaming`);
+  await conn.run(`ALTER TABLE ${table} RENAME COLUMN __nurture_renaming TO ${sqlIdent(to)}`);
 }
-
-/** SQL: a column name as a quoted identifier, whatever characters it holds. */
-const quoted = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
 const EVENT_FIELDS = ["user_id", "event", "ts", "properties", "event_id"] as const;
 
@@ -457,8 +454,8 @@ async function settingAsideBadJson(
     const lenient = skipping();
     const skipped = lenient.find((s) => s.format === "ndjson")!;
     const names = (await columnNames(conn, skipped.sql)).filter((c) => c !== FILE_COLUMN);
-    const fields = names.map((c) => `${quoted(c)}::VARCHAR`);
-    const fieldless = `CASE WHEN ${bad} THEN false ELSE coalesce(${names.map((c) => `json_extract_string(line, ${sqlString(`$."${c.replaceAll('"', '\\"')}"`)})`).join(", ")}) IS NULL END`;
+    const fields = names.map((c) => `${sqlIdent(c)}::VARCHAR`);
+    const fieldless = `CASE WHEN ${bad} THEN false ELSE coalesce(${names.map((c) => `json_extract_string(line, ${sqlJsonKey(c)})`).join(", ")}) IS NULL END`;
     const counts = (await conn.runAndReadAll(`SELECT count(*) FILTER (WHERE ${bad}) AS bad, count(*) FILTER (WHERE ${fieldless}) AS fieldless,
       count(*) FILTER (WHERE NOT (${bad}) AND NOT ${fieldless}) AS good FROM (${lines})`)).getRowObjects()[0]!;
     if (Number(counts.bad) === 0) throw error;

@@ -11,7 +11,7 @@
  * `user_levels(user_id, level)`.
  */
 import type { Anchor, Condition, PropertyMatch, Segment } from "../config/types.ts";
-import { sqlIdent as ident, sqlInstant, sqlInterval, sqlString } from "./literals.ts";
+import { sqlIdent as ident, sqlInstant, sqlInterval, sqlJsonKey, sqlString } from "./literals.ts";
 import { attributeInstantSql, type Zones } from "./zones.ts";
 
 export interface CompileContext {
@@ -187,7 +187,7 @@ export function whereSql(where: PropertyMatch | undefined, alias: string): strin
   if (!where) return "";
   return Object.entries(where)
     .map(([key, want]) => {
-      const raw = `json_extract_string(${alias}.properties, ${sqlString(`$."${key.replaceAll('"', '\\"')}"`)})`;
+      const raw = `json_extract_string(${alias}.properties, ${sqlJsonKey(key)})`;
       const num = numberSql(raw);
       if (typeof want === "string") return ` AND ${raw} = ${sqlString(want)}`;
       if (typeof want === "number") return ` AND ${num} = ${want}`;

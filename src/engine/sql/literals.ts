@@ -17,3 +17,6 @@ export const sqlInterval = (ms: number): string => `to_milliseconds(${Math.round
 
 /** A column name as a quoted identifier. */
 export const sqlIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+/** SQL: the JSON path literal of the top-level key `key`, whatever characters it holds (`$."a.b"`). */
+export const sqlJsonKey = (key: string): string => sqlString(`$."${key.replaceAll('"', '\\"')}"`);
