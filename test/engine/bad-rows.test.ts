@@ -128,25 +128,28 @@ describe("set-aside rows: examples", () => {
 });
 
 describe("nurture preview --user", () => {
-  it("reports the rows set aside while reading the user's data", async () => {
+  /** `preview --user` over a snapshot of u1, and u2 whose row is set aside (its created_at is no time). */
+  const previewOf = (userId: string, ...flags: string[]) => {
     const dir = dataDir({ "snapshots/users/u.ndjson": [user("u1"), user("u2", { created_at: "soon" })] });
-    const r = await nurture("preview", "--config", CONFIG, "--data", dir, "--out", path.join(dir, "out"), "--template", "welcome-1", "--user", "u1");
+    return nurture("preview", "--config", CONFIG, "--data", dir, "--out", path.join(dir, "out"), "--template", "welcome-1", "--user", userId, ...flags);
+  };
+
+  it("reports the rows set aside while reading the user's data", async () => {
+    const r = await previewOf("u1");
     expect(r.code).toBe(0);
     expect(r.err).toContain("set aside: 1 users row(s): missing or unparseable created_at");
     expect(r.err).toContain('    snapshots/users/u.ndjson: {"user_id":"u2"');
   });
 
   it("says a user whose row was set aside is not unknown, but why the row was set aside", async () => {
-    const dir = dataDir({ "snapshots/users/u.ndjson": [user("u1"), user("u2", { created_at: "soon" })] });
-    const r = await nurture("preview", "--config", CONFIG, "--data", dir, "--out", path.join(dir, "out"), "--template", "welcome-1", "--user", "u2");
+    const r = await previewOf("u2");
     expect(r.code).toBe(1);
     expect(r.err).toContain('no user "u2" in the snapshot');
     expect(r.err).toContain("its row was set aside as bad (missing or unparseable created_at)");
   });
 
   it("adds them to the JSON", async () => {
-    const dir = dataDir({ "snapshots/users/u.ndjson": [user("u1"), user("u2", { created_at: "soon" })] });
-    const r = await nurture("preview", "--config", CONFIG, "--data", dir, "--out", path.join(dir, "out"), "--template", "welcome-1", "--user", "u1", "--json");
+    const r = await previewOf("u1", "--json");
     expect(JSON.parse(r.out).badRows).toMatchObject([{ table: "users", reason: "missing or unparseable created_at", count: 1, examples: [{ file: "snapshots/users/u.ndjson" }] }]);
   });
 });
