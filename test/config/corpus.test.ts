@@ -23,6 +23,8 @@ const md = (name: string, text: string): Change => ({ file: `templates/${name}.m
 const CASES: Case[] = [
   { name: "JSON syntax: missing comma", change: { file: "settings.json", text: '{\n  "timezone": "UTC"\n  "site_url": "x"\n}\n' }, code: "json-syntax", file: "settings.json", says: "','" },
   { name: "JSON syntax: trailing comma", change: { file: "segments/trial-users.json", text: '{ "name": "T", "condition": { "tag": "x" }, }' }, code: "json-syntax", file: "segments/trial-users.json" },
+  { name: "a field given twice: the last would win silently", change: { file: "segments/trial-users.json", text: '{\n  "name": "T",\n  "condition": { "tag": "x" },\n  "name": "U"\n}\n' }, code: "duplicate-key", file: "segments/trial-users.json", pointer: "/name", says: "first on line 2" },
+  { name: "a field given twice deep in a list", change: { file: "segments/trial-users.json", text: '{ "name": "T", "condition": { "all": [ { "tag": "x", "tag": "y" } ] } }' }, code: "duplicate-key", file: "segments/trial-users.json", pointer: "/condition/all/0/tag" },
   { name: "JSON syntax: comment", change: { file: "tags.json", text: '// tags\n{ "tags": {} }' }, code: "json-syntax", file: "tags.json", says: "comments" },
   { name: "wrong type: priority as text", change: seq((j) => (j.priority = "high")), code: "wrong-type", file: "sequences/welcome.json", pointer: "/priority", says: "whole number" },
   { name: "wrong type: steps not a list", change: seq((j) => (j.steps = { id: "x" })), code: "wrong-type", file: "sequences/welcome.json", pointer: "/steps" },

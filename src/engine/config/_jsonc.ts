@@ -88,6 +88,8 @@ export function parseJson(text: string, file: string): { json?: JsonFile; proble
       ],
     };
   }
+  const repeated = duplicateKeys(root, "", at, file);
+  if (repeated.length > 0) return { problems: repeated };
   const value: unknown = JSON.parse(text);
   const locate = (pointer: string, key = false): Position => {
     const segments = pointerSegments(pointer);
@@ -101,4 +103,37 @@ export function parseJson(text: string, file: string): { json?: JsonFile; proble
     return at(root.offset);
   };
   return { json: { value, locate }, problems: [] };
+}
+
+/**
+ * A field named twice in one object. `JSON.parse` keeps the last silently, so a reviewer
+ * reading the first would see a campaign that is not the one that runs: each is an error.
+ */
+function duplicateKeys(node: Node, pointer: string, at: (offset: number) => Position, file: string): Problem[] {
+  const problems: Problem[] = [];
+  if (node.type === "object") {
+    const first = new Map<string, Node>();
+    for (const property of node.children ?? []) {
+      const [key, value] = property.children ?? [];
+      if (!key || typeof key.value !== "string") continue;
+      const name: string = key.value;
+      const here = `${pointer}/${escapePointer(name)}`;
+      const earlier = first.get(name);
+      if (earlier) {
+        problems.push({
+          code: "duplicate-key",
+          severity: "error",
+          message: `"${name}" is given twice in this object (first on line ${at(earlier.offset).line}); JSON keeps only the last, silently`,
+          file,
+          pointer: here,
+          ...at(key.offset),
+          hint: "remove one of the two, or merge them into one",
+        });
+      } else first.set(name, key);
+      if (value) problems.push(...duplicateKeys(value, here, at, file));
+    }
+  } else if (node.type === "array") {
+    (node.children ?? []).forEach((child, i) => problems.push(...duplicateKeys(child, `${pointer}/${i}`, at, file)));
+  }
+  return problems;
 }
