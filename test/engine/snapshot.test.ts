@@ -419,6 +419,20 @@ describe("openSnapshot on awkward exports", () => {
     await expect(openSnapshot(dir)).rejects.toMatchObject({ code: "bad-csv-header", problems: [expect.objectContaining({ line: 1, message: expect.stringContaining("line 1 is blank") })] });
   });
 
+  it("reads a CSV file that holds only a byte-order mark as empty, as it reads a file of no bytes", async () => {
+    const s = await snap(dataDir({ "snapshots/users/u.csv": "\uFEFF", "snapshots/users/v.csv": "user_id,created_at\nu1,2026-11-01T10:00:00Z\n" }));
+    expect(await rows(s, "SELECT user_id FROM users")).toEqual([{ user_id: "u1" }]);
+    expect(await s.badRows()).toEqual([]);
+  });
+
+  it("stops at an NDJSON file that starts with a byte-order mark, naming it, rather than lose its first line", async () => {
+    const dir = dataDir({ "snapshots/users/u.ndjson": '\uFEFF{"user_id":"u1","created_at":"2026-11-01T10:00:00Z"}\n{"user_id":"u2","created_at":"2026-11-01T10:00:00Z"}\n' });
+    await expect(openSnapshot(dir)).rejects.toMatchObject({
+      code: "bad-ndjson",
+      problems: [expect.objectContaining({ file: path.join(dir, "snapshots/users/u.ndjson"), line: 1, message: expect.stringContaining("byte-order mark"), hint: expect.stringContaining("without a BOM") })],
+    });
+  });
+
   it("keeps the good row of a repeated user_id when the first row is the bad one", async () => {
     const s = await snap(dataDir({ "snapshots/users/u.csv": "user_id,created_at,plan\nu1,not a date,trial\nu1,2026-11-01T10:00:00Z,pro\n" }));
     expect(await rows(s, "SELECT user_id, plan FROM users")).toEqual([{ user_id: "u1", plan: "pro" }]);

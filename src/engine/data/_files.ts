@@ -131,7 +131,7 @@ export function readerSources(dir: string, options: { jsonColumns?: string; skip
   const files = allFilesUnder(dir);
   const parquet = withExtension(files, EXTENSIONS.parquet);
   const csv = withExtension(files, EXTENSIONS.csv);
-  const json = withExtension(files, EXTENSIONS.ndjson);
+  const json = withExtension(files, EXTENSIONS.ndjson).map(withoutByteOrderMark);
   const file = `filename = '${FILE_COLUMN}'`;
   if (parquet.length) {
     out.push({
@@ -150,6 +150,31 @@ export function readerSources(dir: string, options: { jsonColumns?: string; skip
   }
   return out;
 }
+
+/**
+ * `file`, refused when it starts with a UTF-8 byte-order mark (as Windows PowerShell and
+ * Notepad write one). DuckDB's NDJSON reader cannot skip the mark, so the first line,
+ * a good object, would be set aside as not JSON, and with it a user and all their events.
+ */
+function withoutByteOrderMark(file: string): string {
+  const fd = fs.openSync(file, "r");
+  const head = Buffer.alloc(3);
+  try {
+    fs.readSync(fd, head, 0, 3, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (!head.equals(UTF8_BOM)) return file;
+  throw new NurtureError("bad-ndjson", `${file} starts with a byte-order mark, which DuckDB's NDJSON reader cannot read past`, {
+    problems: [{
+      code: "bad-ndjson", severity: "error", file, line: 1,
+      message: "the file starts with a UTF-8 byte-order mark (BOM), so its first line would not be read as JSON and its row would be lost",
+      hint: `save the file as UTF-8 without a BOM (PowerShell 7: Out-File -Encoding utf8NoBOM; or sed -i '1s/^\xEF\xBB\xBF//' ${path.basename(file)}), or export it as CSV, which may have one`,
+    }],
+  });
+}
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /**
  * The tables where DuckDB stores the CSV rows it could not parse (see `csvReaders`); the
@@ -249,15 +274,17 @@ export function csvHeader(file: string): CsvHeader {
 
 const HEADER_LIMIT = 1024 * 1024;
 
-/** Whether the file holds nothing but blanks and line breaks (read up to its first other character). */
+/** Whether the file holds nothing but blanks and line breaks, after any byte-order mark (read up to its first other character). */
 function blankFile(file: string): boolean {
   const fd = fs.openSync(file, "r");
   try {
     const chunk = Buffer.alloc(64 * 1024);
-    for (;;) {
+    for (let first = true; ; first = false) {
       const n = fs.readSync(fd, chunk, 0, chunk.length, null);
       if (n === 0) return true;
-      if (chunk.subarray(0, n).some((b) => b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d)) return false;
+      // A byte-order mark alone (a spreadsheet's export of nothing) is as empty as no bytes.
+      const start = first && chunk.subarray(0, 3).equals(UTF8_BOM) ? 3 : 0;
+      if (chunk.subarray(start, n).some((b) => b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d)) return false;
     }
   } finally {
     fs.closeSync(fd);
