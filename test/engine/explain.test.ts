@@ -23,6 +23,8 @@ const users = [
   { user_id: "eve", email: "eve@example.com", first_name: "Eve", created_at: "2026-11-17T08:30:00Z", plan: "trial", timezone: "Europe/Berlin" },
   // As Ann, but she unsubscribed (the welcome series' exit) after the first email.
   { user_id: "fay", email: "fay@example.com", first_name: "Fay", created_at: "2026-11-17T08:30:00Z", plan: "trial", timezone: "Europe/Berlin" },
+  // A paying customer whose name holds a line break and a terminal escape (a quoted CSV field may).
+  { user_id: "gil", email: "gil@example.com", first_name: "Gil\nBert\u001b[2J", created_at: "2026-11-17T08:30:00Z", plan: "pro", timezone: "Europe/Berlin" },
 ];
 const events = [
   { user_id: "ann", event: "task.created", ts: "2026-11-17T09:00:00Z", event_id: "e1" },
@@ -152,6 +154,14 @@ describe("nurture explain", () => {
     const lines = r.out.split("\n").filter((l) => /^ {2}\S.* {2}(sequence|trigger) "/.test(l));
     expect(lines[0]).toMatch(/sends now\s+sequence "welcome"\s+due now: step "first-project"/);
     expect(r.out).toMatch(/2026-11-18T09:00:00.000Z\s+sent\s+step "welcome"/);
+  });
+
+  it("prints a value holding a line break or a control character on its one line, escaped", async () => {
+    const r = await nurture("explain", "--user", "gil", "--config", CONFIG, "--data", data, "--now", NOW);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^ {2}first_name +"Gil\\nBert\\u001b\[2J"$/m);
+    expect(r.out).not.toContain("\u001b");
+    expect(r.out.split("\n")).not.toContain("Bert");
   });
 
   it("gives JSON with --json and narrows to one campaign with --campaign", async () => {

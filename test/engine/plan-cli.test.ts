@@ -52,11 +52,11 @@ describe("nurture plan", () => {
     expect(r.err).toContain('set aside: 1 users row(s): missing user_id\n    snapshots/users/u.ndjson: {"user_id":"","email":"x@example.com"');
   });
 
-  it("takes --limit as a whole number of rows only", async () => {
-    for (const limit of ["abc", "-2", "1.5"]) {
-      const r = await nurture("plan", "--config", "test/fixtures/config/valid", "--data", data, "--now", "2026-11-20T09:00:00Z", "--limit", limit);
+  it("takes --limit as a whole number of rows only, with --json too", async () => {
+    for (const [limit, json] of [["abc", false], ["-2", false], ["1.5", false], ["abc", true]] as const) {
+      const r = await nurture("plan", "--config", "test/fixtures/config/valid", "--data", data, "--now", "2026-11-20T09:00:00Z", "--limit", limit, ...(json ? ["--json"] : []));
       expect(r.code, limit).toBe(2);
-      expect(r.err).toContain(`--limit "${limit}" must be a whole number of rows`);
+      expect(json ? JSON.parse(r.out).error.message : r.err).toContain(`--limit "${limit}" must be a whole number of rows`);
     }
   });
 

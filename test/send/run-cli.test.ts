@@ -78,6 +78,8 @@ describe("nurture run --transport outbox (the default without RESEND_API_KEY)", 
     expect(fs.readdirSync(world.dir).sort()).toEqual(["snapshots"]);
     const json = JSON.parse((await run("--dry-run", "--json")).out);
     expect(json.wouldSend.map((w: { userId: string }) => w.userId).sort()).toEqual(["ann", "bob"]);
+    // The development-token warning the text run prints is in the JSON's warnings.
+    expect(json.warnings).toContainEqual(expect.stringContaining("NURTURE_UNSUBSCRIBE_SECRET is not set"));
     expect(fs.readdirSync(world.dir).sort()).toEqual(["snapshots"]);
   });
 
@@ -96,6 +98,7 @@ describe("nurture run --transport resend", () => {
     expect(r.code).toBe(0);
     const json = JSON.parse(r.out);
     expect(json).toMatchObject({ transport: "resend", summary: { sent: 2, failed: 0, suppressed: 1 }, failures: [] });
+    expect(json.warnings).not.toContainEqual(expect.stringContaining("NURTURE_UNSUBSCRIBE_SECRET"));
     expect(server.delivered.map((d) => d.to[0]).sort()).toEqual([ANN.email, BOB.email]);
     const header = server.delivered.find((d) => d.to[0] === ANN.email)!.headers["List-Unsubscribe"]!;
     expect(verifyUnsubscribeToken(new URL(header.slice(1, -1)).searchParams.get("token")!, SECRET)).toBe("ann");

@@ -72,7 +72,7 @@ export function printSummary(report: SendReport, summary: SendSummary, out: (lin
 }
 
 /** The run as one JSON document. */
-export function jsonSummary(report: SendReport, summary: SendSummary): unknown {
+export function jsonSummary(report: SendReport, summary: SendSummary, warnings: readonly string[] = []): unknown {
   return {
     run: report.run,
     now: report.plan.now,
@@ -88,6 +88,6 @@ export function jsonSummary(report: SendReport, summary: SendSummary): unknown {
       : {}),
     stopped: report.stopped ?? null,
     badRows: report.plan.badRows,
-    warnings: [...report.plan.warnings, ...report.warnings],
+    warnings: [...warnings, ...report.plan.warnings, ...report.warnings],
   };
 }

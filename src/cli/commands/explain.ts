@@ -18,7 +18,15 @@ const LABEL: Record<Verdict, string> = {
   not_entered: "not entered",
 };
 
-const show = (v: unknown): string => (v === null || v === undefined || v === "" ? "—" : typeof v === "object" ? JSON.stringify(v) : String(v));
+/**
+ * A value on one line: objects as JSON, and text holding a line break or another control
+ * character (a quoted CSV field may) quoted with escapes, so it cannot break the layout or
+ * send the terminal an escape sequence.
+ */
+const show = (v: unknown): string =>
+  v === null || v === undefined || v === "" ? "—"
+  : typeof v === "object" || (typeof v === "string" && /[\u0000-\u001f\u007f]/.test(v)) ? JSON.stringify(v)
+  : String(v);
 
 function printCampaign(c: CampaignExplanation, out: (line: string) => void, all: boolean): void {
   const colour = c.verdict === "sends_now" ? pc.green : c.verdict === "held" ? pc.yellow : (s: string) => s;

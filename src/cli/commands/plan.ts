@@ -19,6 +19,10 @@ export const planCommand: CommandSpec = {
   summary: "everything due now (one row per user, campaign and step, with the reason) and what is held back, and why",
   configure: (cmd) => cmd.option("--limit <n>", "rows to list of each kind (default 50; 0 for all)", "50"),
   action: async (ctx, options) => {
+    // Checked first, for --json too: a mistyped flag is a usage error before minutes of evaluation.
+    const asked = String(options.limit).trim();
+    if (!/^\d+$/.test(asked)) throw usageError(`--limit "${options.limit}" must be a whole number of rows (0 for all)`);
+    const limit = Number(asked) || Infinity;
     const config = await loadConfig(ctx.configDir);
     const snapshot = await openSnapshot(ctx.dataDir);
     try {
@@ -29,9 +33,6 @@ export const planCommand: CommandSpec = {
         ctx.out(JSON.stringify({ ...plan, badRows }, null, 2));
         return 0;
       }
-      const asked = String(options.limit).trim();
-      if (!/^\d+$/.test(asked)) throw usageError(`--limit "${options.limit}" must be a whole number of rows (0 for all)`);
-      const limit = Number(asked) || Infinity;
       ctx.out(`plan as of ${plan.now}: ${plan.users} users, ${plan.events} events`);
       for (const line of describeBadRows(badRows)) ctx.err(pc.yellow(line));
       for (const warning of plan.warnings) ctx.err(pc.yellow(`warning: ${warning}`));

@@ -35,7 +35,9 @@ export const runCommand: CommandSpec = {
     const dryRun = Boolean(options.dryRun);
     const { name, transport } = chooseTransport(options, ctx.dataDir, process.env);
     const { secret, dev } = unsubscribeSecret(process.env, { required: name === "resend" && !dryRun });
-    if (dev && !ctx.json) ctx.err(pc.yellow("warning: NURTURE_UNSUBSCRIBE_SECRET is not set: unsubscribe links carry development tokens that no real endpoint accepts"));
+    // Said before the run in text, so it is seen before a long send; listed with the run's own warnings in JSON.
+    const secretWarnings = dev ? ["NURTURE_UNSUBSCRIBE_SECRET is not set: unsubscribe links carry development tokens that no real endpoint accepts"] : [];
+    if (!ctx.json) for (const warning of secretWarnings) ctx.err(pc.yellow(`warning: ${warning}`));
     const config = await loadConfig(ctx.configDir);
 
     const progress = progressReporter({ tty: Boolean(process.stderr.isTTY) && !ctx.json, every: batchSize, err: ctx.json ? () => {} : ctx.err });
@@ -53,7 +55,7 @@ export const runCommand: CommandSpec = {
     }
     const summary = summarize(report);
     if (ctx.json) {
-      ctx.out(JSON.stringify(jsonSummary(report, summary), null, 2));
+      ctx.out(JSON.stringify(jsonSummary(report, summary, secretWarnings), null, 2));
     } else {
       for (const bad of report.plan.badRows) ctx.err(pc.yellow(`set aside: ${bad.count} ${bad.table} row(s): ${bad.reason}`));
       for (const warning of [...report.plan.warnings, ...report.warnings]) ctx.err(pc.yellow(`warning: ${warning}`));
