@@ -50,12 +50,13 @@ describe("nurture validate", () => {
     expect(lines.at(-1)).toBe("1 error, 1 warning in 2 files");
   });
 
-  it("--json prints ok, counts and problems", async () => {
+  it("--json prints ok, counts and problems, and a failure as every command's --json does", async () => {
     const dir = await broken();
     const r = await nurture("validate", "--config", dir, "--json");
     expect(r.code).toBe(1);
     const report = JSON.parse(r.out);
-    expect(report).toMatchObject({ ok: false, errors: 1, warnings: 1 });
+    expect(report).toMatchObject({ ok: false, errors: 1, warnings: 1, exitCode: 1, error: { code: "invalid-config", message: expect.stringContaining("1 error") } });
+    expect(report.error.problems.map((p: { code: string }) => p.code)).toEqual(["unknown-template"]);
     expect(report.problems).toContainEqual(expect.objectContaining({ code: "unknown-template", file: `${dir}/sequences/welcome.json`, pointer: "/steps/1/template" }));
     expect(JSON.parse((await nurture("validate", "--config", valid, "--json")).out)).toEqual({ ok: true, errors: 0, warnings: 0, problems: [] });
   });

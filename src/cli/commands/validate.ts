@@ -39,7 +39,12 @@ export const validateCommand: CommandSpec = {
     const errors = problems.filter((p) => p.severity === "error").length;
     const warnings = problems.length - errors;
     if (ctx.json) {
-      ctx.out(JSON.stringify({ ok: errors === 0, errors, warnings, problems }, null, 2));
+      // A failure also carries the shape every command's --json failure has (exitCode, error).
+      const failure = errors === 0 ? {} : {
+        exitCode: 1,
+        error: { code: "invalid-config", message: `the config in ${given} has ${plural(errors, "error")}`, problems: problems.filter((p) => p.severity === "error") },
+      };
+      ctx.out(JSON.stringify({ ok: errors === 0, errors, warnings, problems, ...failure }, null, 2));
     } else if (format === "github") {
       for (const p of problems) ctx.out(githubAnnotation(p));
       ctx.out(`${plural(errors, "error")}, ${plural(warnings, "warning")}`);
