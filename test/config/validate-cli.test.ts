@@ -32,6 +32,18 @@ describe("nurture validate", () => {
     expect(r.out + r.err).not.toMatch(/this is a bug|\n\s+at /);
   });
 
+  it("reads a config folder that is a link to a folder elsewhere, as the folder it leads to", async () => {
+    const dir = await brokenCopy();
+    dirs.push(dir);
+    await fs.rename(path.join(dir, "templates"), path.join(dir, "shared-templates"));
+    await fs.mkdir(path.join(dir, ".shared"));
+    await fs.rename(path.join(dir, "shared-templates"), path.join(dir, ".shared", "templates"));
+    await fs.symlink(path.join(dir, ".shared", "templates"), path.join(dir, "templates"));
+    const r = await nurture("validate", "--config", dir);
+    expect(r.out).toContain("0 errors, 0 warnings");
+    expect(r.code).toBe(0);
+  });
+
   it("exits 0 on a valid config and says so", async () => {
     const r = await nurture("validate", "--config", valid);
     expect(r.code).toBe(0);

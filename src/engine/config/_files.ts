@@ -1,3 +1,4 @@
+import type { Dirent } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { Problem } from "../errors.ts";
@@ -25,11 +26,17 @@ const DIRS: Record<string, { kind: FileKind; ext: string }> = {
 /**
  * The entries of a config folder, by name; none when it does not exist. A folder that
  * exists and cannot be read is an error (the file system's, reported with its path):
- * skipping it would drop every campaign in it without a word.
+ * skipping it would drop every campaign in it without a word. A link is what it leads to
+ * (`templates -> ../shared/templates` is a folder); a link to nothing is a file, which
+ * `readText` reports.
  */
 async function entries(dir: string): Promise<{ name: string; isDir: boolean }[]> {
   try {
-    return (await fs.readdir(dir, { withFileTypes: true })).map((d) => ({ name: d.name, isDir: d.isDirectory() })).sort((a, b) => a.name.localeCompare(b.name));
+    const found = await fs.readdir(dir, { withFileTypes: true });
+    const isDir = async (d: Dirent): Promise<boolean> =>
+      d.isSymbolicLink() ? (await fs.stat(path.join(dir, d.name)).catch(() => undefined))?.isDirectory() ?? false : d.isDirectory();
+    const listed = await Promise.all(found.map(async (d) => ({ name: d.name, isDir: await isDir(d) })));
+    return listed.sort((a, b) => a.name.localeCompare(b.name));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw error;
