@@ -138,6 +138,52 @@ describe("entry engagement_changed", () => {
   });
 });
 
+describe("entry engagement_changed with a lookback of several days", () => {
+  // As above: neutral until the start of 21 Nov, at_risk from then on (UTC).
+  const events = email("k", 0, [{ event: "email.opened", afterMs: H }], "ann", new Date("2026-10-20T09:00:00Z"));
+  const winback = (lookbackMs: number): Campaign => ({
+    id: "winback", kind: "trigger", name: "Winback", entry: { on: "engagement_changed", to: "at_risk", lookbackMs },
+    steps: [{ id: "miss-you", template: "welcome-1", waitMs: 0, origin }], reentry: { policy: "always" }, priority: 0, latenessMs: 7 * DAY, origin,
+  });
+  async function occurrences(lookbackMs: number, days: string[], user = ANN): Promise<string[]> {
+    const config = only({ campaigns: new Map([["winback", winback(lookbackMs)]]) });
+    const found: string[] = [];
+    for (const day of days) {
+      const p = await evaluate(config, await openData({ users: [user], events }), new Date(`${day}T12:00:00Z`));
+      found.push(...[...p.sends, ...p.held].map((s) => s.occurrence));
+    }
+    return found;
+  }
+
+  it("gives every day of the lookback the one day of the change, so one change is one occurrence", async () => {
+    expect(await occurrences(3 * DAY, ["2026-11-20", "2026-11-21", "2026-11-22", "2026-11-23", "2026-11-24"]))
+      .toEqual(["2026-11-21", "2026-11-21", "2026-11-21"]);
+  });
+
+  it("lets a run that missed the day of the change find it, due at that day's start", async () => {
+    const config = only({ campaigns: new Map([["winback", winback(3 * DAY)]]) });
+    const p = await evaluate(config, await openData({ users: [ANN], events }), new Date("2026-11-23T12:00:00Z"));
+    expect(p.sends.map((s) => [s.occurrence, s.dueAt])).toEqual([["2026-11-21", "2026-11-21T09:00:00.000Z"]]);
+  });
+
+  it("counts the days back on the user's calendar, across a 25-hour day", async () => {
+    // New York falls back on 1 Nov; the open is then 2026-09-30T13:00Z, so at_risk from the start of 1 Nov (local).
+    const nyc = { ...ANN, timezone: "America/New_York" };
+    const early = email("k", 0, [{ event: "email.opened", afterMs: H }], "ann", new Date("2026-09-30T12:00:00Z"));
+    const config = only({ campaigns: new Map([["winback", winback(2 * DAY)]]) });
+    const found: string[][] = [];
+    for (const day of ["2026-10-31", "2026-11-01", "2026-11-02", "2026-11-03"]) {
+      const p = await evaluate(config, await openData({ users: [nyc], events: early }), new Date(`${day}T16:00:00Z`));
+      found.push([...p.sends, ...p.held].map((s) => `${s.occurrence} ${s.dueAt}`));
+    }
+    expect(found).toEqual([[], ["2026-11-01 2026-11-01T14:00:00.000Z"], ["2026-11-01 2026-11-01T14:00:00.000Z"], []]);
+  });
+
+  it("keeps a lookback of one day to the day itself", async () => {
+    expect(await occurrences(DAY, ["2026-11-20", "2026-11-21", "2026-11-22"])).toEqual(["2026-11-21"]);
+  });
+});
+
 describe("entry engagement_changed across clock changes", () => {
   // A click makes a user engaged; a 1d lookback compares the starts of consecutive local days.
   const welcome: Campaign = {

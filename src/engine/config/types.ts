@@ -110,7 +110,7 @@ export type Entry =
   | { on: "tag_assigned"; tag: string }
   /** Occurrence = the event at which the running (undecayed) score first reached the threshold. */
   | { on: "score_reached"; threshold: number }
-  /** Occurrence = the evaluation's local calendar day, when the level is `to` now and was not one `lookbackMs` earlier. */
+  /** Occurrence = the local calendar day the level became `to`, looked for among the last `lookbackMs` of whole days (see `entrySql`). */
   | { on: "engagement_changed"; to: EngagementLevel; lookbackMs: number }
   /** Occurrence = the evaluation's local calendar day, while the condition holds (use re-entry cooldown to space them). */
   | { on: "condition"; condition: Condition };

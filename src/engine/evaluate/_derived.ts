@@ -22,7 +22,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Condition, Config, Entry, TagRule } from "../config/types.ts";
 import { emailActivitySql, emailMessagesSql } from "../sql/email-activity.ts";
 import { levelsSql } from "../sql/engagement.ts";
-import { dayLevelsTable, localTodaySql, tagRuleSql, type EntryContext } from "../sql/entries.ts";
+import { dayLevelLookbacks, dayLevelsTable, localTodaySql, tagRuleSql, type EntryContext } from "../sql/entries.ts";
 import { DAY_MS } from "../duration.ts";
 import { sqlInstant, sqlInterval } from "../sql/literals.ts";
 import { loadZones, userZoneSql, zonesDaysEarlier } from "../sql/zones.ts";
@@ -58,7 +58,7 @@ export async function buildDerivedTables(conn: DuckDBConnection, config: Config,
   }
 
   await conn.run(`CREATE OR REPLACE TEMP TABLE user_levels AS ${levelsSql(config.engagement, `SELECT user_id, ${now} AS at FROM users`)}`);
-  const lookbacks = new Set(entries.flatMap((e) => (e.on === "engagement_changed" ? [e.lookbackMs] : [])));
+  const lookbacks = new Set(entries.flatMap((e) => (e.on === "engagement_changed" ? dayLevelLookbacks(e.lookbackMs) : [])));
   for (const lookback of lookbacks.size ? [0, ...lookbacks] : []) {
     await conn.run(`CREATE OR REPLACE TEMP TABLE ${dayLevelsTable(lookback)} AS
       ${levelsSql(config.engagement, `SELECT u.user_id, ${await dayLevelsAtSql(conn, ctx, lookback)} AS at FROM users u`)}`);

@@ -12,7 +12,8 @@ import type { Entry, TagRule } from "../config/types.ts";
 import { attributeTimeSql, compileCondition, whereSql, type CompileContext } from "./conditions.ts";
 import { sqlInstant, sqlInterval, sqlIsoText, sqlString } from "./literals.ts";
 import { scoreReachedSql } from "./scoring.ts";
-import { nowFactSql, userZoneSql } from "./zones.ts";
+import { convertSql, nowFactSql, userZoneSql } from "./zones.ts";
+import { DAY_MS } from "../duration.ts";
 
 export interface EntryContext extends CompileContext {
   /** Settings' default time zone, for users without one. */
@@ -76,16 +77,51 @@ export function entrySql(entry: Entry, ctx: EntryContext): string {
     case "score_reached":
       // score_history: the running, undecayed total at each award (see scoring.ts).
       return `SELECT user_id, occurred_at, ${sqlIsoText("occurred_at")} AS occurrence FROM (${scoreReachedSql(entry.threshold, ctx.now)})`;
-    case "engagement_changed": {
-      // Levels are taken at the start of the user's local day, so every run of a day agrees;
-      // the day the level became `to` is the one occurrence of that change.
-      const { day, start } = localTodaySql(ctx);
-      return `SELECT u.user_id, ${start} AS occurred_at, ${day} AS occurrence FROM users u
-        JOIN ${dayLevelsTable(0)} t ON t.user_id = u.user_id AND t.level = ${sqlString(entry.to)}
-        LEFT JOIN ${dayLevelsTable(entry.lookbackMs)} p ON p.user_id = u.user_id
-        WHERE ${signedUp} AND p.level IS DISTINCT FROM ${sqlString(entry.to)}`;
-    }
+    case "engagement_changed":
+      return engagementChangedSql(entry, ctx, signedUp);
   }
+}
+
+/**
+ * Levels are taken at the start of the user's local day, so every run of a day agrees; the
+ * day the level became `to` is the one occurrence of that change. A lookback of N whole
+ * days (N > 1) looks for that day among the last N: the latest day whose level is `to`
+ * when the day before's was not, with `to` every day since. So each run of those N days
+ * finds the same day (one occurrence, one email under any re-entry), and a run that missed
+ * the day of the change still finds it. Any other lookback compares two moments: the
+ * level today and that long before.
+ */
+function engagementChangedSql(entry: Extract<Entry, { on: "engagement_changed" }>, ctx: EntryContext, signedUp: string): string {
+  const { day, start } = localTodaySql(ctx);
+  const to = sqlString(entry.to);
+  const lookbacks = dayLevelLookbacks(entry.lookbackMs);
+  if (lookbacks.length === 1) {
+    return `SELECT u.user_id, ${start} AS occurred_at, ${day} AS occurrence FROM users u
+      JOIN ${dayLevelsTable(0)} t ON t.user_id = u.user_id AND t.level = ${to}
+      LEFT JOIN ${dayLevelsTable(entry.lookbackMs)} p ON p.user_id = u.user_id
+      WHERE ${signedUp} AND p.level IS DISTINCT FROM ${to}`;
+  }
+  // back = how many days before today the change was: the first earlier day that was not `to`, less one.
+  const joins = lookbacks.map((ms, i) => `LEFT JOIN ${dayLevelsTable(ms)} p${i + 1} ON p${i + 1}.user_id = u.user_id`).join("\n      ");
+  const back = `CASE ${lookbacks.map((_, i) => `WHEN p${i + 1}.level IS DISTINCT FROM ${to} THEN ${i}`).join(" ")} END`;
+  const changed = "(CAST(u.today AS DATE) - u.back)";
+  const zone = userZoneSql("u.timezone", ctx.zones, ctx.timezone);
+  return `SELECT u.user_id, CASE WHEN u.back = 0 THEN u.today_start ELSE ${convertSql(zone, `${changed}::TIMESTAMP`, ctx.zones)} END AS occurred_at,
+      strftime(${changed}, '%Y-%m-%d') AS occurrence
+    FROM (SELECT u.user_id, u.timezone, ${day} AS today, ${start} AS today_start, ${back} AS back FROM users u
+      JOIN ${dayLevelsTable(0)} t ON t.user_id = u.user_id AND t.level = ${to}
+      ${joins}
+      WHERE ${signedUp}) u
+    WHERE u.back IS NOT NULL`;
+}
+
+/**
+ * The lookbacks whose `dayLevelsTable` an `engagement_changed` entry with `lookbackMs`
+ * reads: each whole day back to it for a whole number of days, else just it.
+ */
+export function dayLevelLookbacks(lookbackMs: number): number[] {
+  const days = lookbackMs / DAY_MS;
+  return Number.isInteger(days) && days > 1 ? Array.from({ length: days }, (_, i) => (i + 1) * DAY_MS) : [lookbackMs];
 }
 
 /**
