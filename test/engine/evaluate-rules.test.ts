@@ -97,6 +97,26 @@ describe("branches on the previous email", () => {
     expect(p.held).toEqual([]);
   });
 
+  it("`converted` follows a buyer out of the audience; every other step, and a new entry, keeps to it", async () => {
+    // A nurture for expired trials: buying makes ann "pro", outside the audience, which is
+    // just when her `converted` step is due. Bob left it without buying; cat is still in it;
+    // dan was never sent anything and is outside it.
+    const c = withCampaigns(campaign({
+      ...goal, audience: { kind: "attribute", attribute: "plan", op: "eq", value: "expired" },
+      steps: [step("hello"), step("thanks", { after: "hello", waitMs: D, when: "converted" }), step("more", { after: "hello", waitMs: D })],
+    }));
+    const users = [{ ...user("ann"), plan: "pro" }, { ...user("bob"), plan: "pro" }, { ...user("cat"), plan: "expired" }, { ...user("dan"), plan: "pro" }];
+    const ledger = ["ann", "bob", "cat"].flatMap((id) => sent(id, "welcome", "hello", "2026-11-20T08:00:00Z"));
+    const snapshot = await openData({ users, ledger, events: [purchased("ann", "2026-11-20T13:00:00Z")] });
+    const p = await evaluate(c, snapshot, new Date(NOW));
+    expect(p.sends.map((s) => [s.userId, s.step]).sort()).toEqual([["ann", "thanks"], ["cat", "more"]]);
+    expect(p.held).toEqual([]);
+    expect(p.entered).toEqual([]);
+    // explain agrees: ann's `thanks` is due although she is no longer in the audience.
+    const ann = (await explain(c, snapshot, "ann", new Date(NOW))).campaigns.find((x) => x.id === "welcome")!;
+    expect([ann.verdict, ann.audienceMatches, ann.sends.map((s) => s.step)]).toEqual(["sends_now", false, ["thanks"]]);
+  });
+
   it("`converted` counts a goal event only within the attribution window of the previous email", async () => {
     // One day's attribution, three days' wait: ann bought 5h after the email, bob 2 days after.
     const c = withCampaigns(campaign({

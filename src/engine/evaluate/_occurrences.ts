@@ -20,7 +20,7 @@ import { convertSql, userZoneSql } from "../sql/zones.ts";
 export const ONLY_NOW: ReadonlySet<Entry["on"]> = new Set(["condition", "engagement_changed", "inactive", "tag_assigned"]);
 
 /**
- * `user_id, occurred_at, occurrence, recorded, counted` after the audience filter and the
+ * `user_id, occurred_at, occurrence, recorded, counted, in_audience` after the audience filter and the
  * re-entry policy; `recorded` when the ledger holds the occurrence, `counted` when it holds
  * it as an entry (see `recordedSql`).
  *
@@ -37,7 +37,15 @@ export const ONLY_NOW: ReadonlySet<Entry["on"]> = new Set(["condition", "engagem
  * 3-day cooldown enters every third day.
  */
 export function occurrencesSql(campaign: Campaign, ctx: EntryContext): string {
-  const audience = campaign.audience ? ` WHERE user_id IN (SELECT u.user_id FROM users u WHERE ${compileCondition(campaign.audience, ctx)})` : "";
+  const members = campaign.audience ? `user_id IN (SELECT u.user_id FROM users u WHERE ${compileCondition(campaign.audience, ctx)})` : undefined;
+  // A step that waits for a conversion follows the user out of the audience, as it does
+  // past the goal: the audience of a nurture for trials that did not buy leaves out the
+  // buyers its "converted" step is for. So such a campaign keeps the occurrences the ledger
+  // counts (an email of them went out) for users outside it, marked, and only that step
+  // reads them (`stepSql`); a new occurrence still needs the audience.
+  const follows = members !== undefined && campaign.steps.some((s) => s.when === "converted");
+  const audience = members === undefined ? "" : follows ? ` WHERE ${members} OR counted` : ` WHERE ${members}`;
+  const inAudience = follows ? `${members} AS in_audience` : "true AS in_audience";
   const entered = `SELECT user_id, occurred_at, occurrence, false AS recorded, false AS counted, false AS keyed FROM (${entrySql(campaign.entry, ctx)})`;
   const r = campaign.reentry;
   // An attribute's date is the one entry whose occurrence moves: a trial extended before
@@ -47,7 +55,7 @@ export function occurrencesSql(campaign: Campaign, ctx: EntryContext): string {
   // One row per occurrence: the entry may give an occurrence twice (two events at one
   // instant, or one instant written with two offsets), and both would carry one key.
   const once = (rows: string): string => `SELECT user_id, min(occurred_at) AS occurred_at, occurrence, bool_or(recorded) AS recorded,
-      bool_or(counted) AS counted FROM (${rows})${audience}
+      bool_or(counted) AS counted, ${inAudience} FROM (${rows})${audience}
     GROUP BY user_id, occurrence${moved}`;
   const all = once(`${entered} UNION ALL ${recordedSql(campaign, ctx)}`);
   if (r.policy === "always") return all;
@@ -91,7 +99,7 @@ export function occurrencesSql(campaign: Campaign, ctx: EntryContext): string {
       SELECT k.user_id, k.cluster, min(o.n), arg_min(o.t, o.n) FROM kept k
       JOIN o ON o.user_id = k.user_id AND o.cluster = k.cluster AND o.n > k.n AND o.t >= k.t + ${cooldown}
       GROUP BY k.user_id, k.cluster)
-    SELECT o.user_id, o.occurred_at, o.occurrence, o.recorded, o.counted FROM o JOIN kept k ON k.user_id = o.user_id AND k.n = o.n`;
+    SELECT o.user_id, o.occurred_at, o.occurrence, o.recorded, o.counted, o.in_audience FROM o JOIN kept k ON k.user_id = o.user_id AND k.n = o.n`;
 }
 
 /**
@@ -145,7 +153,8 @@ export function newOccurrencesSql(campaign: Campaign, occ: string, now: Date): s
 
 /**
  * The occurrence table a campaign's steps read: occurrences with `recorded` (the ledger
- * holds it), `goal_reached` (the goal event happened at or after the occurrence began, up
+ * holds it), `in_audience` (false only for an occurrence kept for a `converted` step of
+ * a user who has left the audience: see `occurrencesSql`), `goal_reached` (the goal event happened at or after the occurrence began, up
  * to now), `exited` (the exit condition holds for the user now), and the facts about the
  * user every step reads: the
  * effective time zone `tz`, `no_email`, and `suppressed` (every suppression reason, in
@@ -159,7 +168,7 @@ export function occurrenceTableSql(campaign: Campaign, ctx: EntryContext): strin
         AND g.ts >= o.occurred_at AND g.ts <= ${now}${whereSql(campaign.goal.where, "g")})`
     : "false";
   const exited = campaign.exit ? `o.user_id IN (SELECT u.user_id FROM users u WHERE ${compileCondition(campaign.exit, ctx)})` : "false";
-  return `SELECT o.user_id, o.occurred_at, o.occurrence, o.recorded, ${goal} AS goal_reached, ${exited} AS exited,
+  return `SELECT o.user_id, o.occurred_at, o.occurrence, o.recorded, o.in_audience, ${goal} AS goal_reached, ${exited} AS exited,
       ${userZoneSql("u.timezone", ctx.zones, ctx.timezone)} AS tz, nullif(trim(u.email), '') IS NULL AS no_email, p.reason AS suppressed
     FROM (${occurrencesSql(campaign, ctx)}) o JOIN users u ON u.user_id = o.user_id
     LEFT JOIN (SELECT user_id, string_agg(DISTINCT reason, ',' ORDER BY reason) AS reason FROM suppressed GROUP BY user_id) p ON p.user_id = o.user_id`;

@@ -144,8 +144,10 @@ export function stepSql(
   const branch = step.when && step.after
     ? branchSql(step.when, "c.base", options.upcoming ? `least(c.due, ${now})` : "c.due", campaign)
     : { holds: "true", closed: "false" };
-  // A step that waits for the conversion is not stopped by it.
+  // A step that waits for the conversion is not stopped by it, nor by the user leaving the
+  // audience (see `occurrencesSql`); every other step reads only the audience's occurrences.
   const goal = campaign.goal && step.when !== "converted" ? "c.goal_reached" : "false";
+  const members = step.when === "converted" ? "" : " WHERE o.in_audience";
   const inWindow = inWindowSql("c.tz", settings, ctx);
   const raw = `base + ${sqlInterval(step.waitMs)}`;
   const sent = step.after ? keysOf("sent_keys", campaign.id, step.after, orphans) : "";
@@ -158,11 +160,11 @@ export function stepSql(
         SELECT o.user_id, o.occurrence, o.occurred_at, o.goal_reached, o.exited, o.tz, o.no_email, o.suppressed,
           ${keySql("o.user_id", campaign.id, step.id, "o.occurrence")} AS key,
           ${step.after ? keySql("o.user_id", campaign.id, step.after, "o.occurrence") : "NULL::VARCHAR"} AS prev_key
-        FROM ${occurrences} o) o${step.after ? ` LEFT JOIN ${sent} p ON p.key = o.prev_key` : ""}
+        FROM ${occurrences} o${members}) o${step.after ? ` LEFT JOIN ${sent} p ON p.key = o.prev_key` : ""}
       WHERE NOT EXISTS (SELECT 1 FROM ${done} d WHERE d.key = o.key)`
     : `SELECT o.user_id, o.occurrence, o.occurred_at, o.goal_reached, o.exited, o.tz, o.no_email, o.suppressed,
         ${step.after ? "p.key" : "NULL::VARCHAR"} AS prev_key, ${step.after ? "p.sent_at" : "NULL::TIMESTAMPTZ"} AS prev_sent_at
-      FROM ${occurrences} o${step.after ? ` LEFT JOIN ${sent} p ON p.user_id = o.user_id AND p.occurrence = o.occurrence` : ""}
+      FROM (SELECT * FROM ${occurrences} o${members}) o${step.after ? ` LEFT JOIN ${sent} p ON p.user_id = o.user_id AND p.occurrence = o.occurrence` : ""}
       WHERE NOT EXISTS (SELECT 1 FROM ${done} d WHERE d.user_id = o.user_id AND d.occurrence = o.occurrence)`;
   return `WITH k AS (${k}
     ), todo AS (
