@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Campaign, Config, Engagement } from "../../src/engine/config/types.ts";
 import { audienceSnapshot, evaluate, explain, loadConfig } from "../../src/engine/index.ts";
-import { openData } from "./_snapshot-files.ts";
+import { openData, type Data } from "./_snapshot-files.ts";
 
 const NOW = new Date("2026-11-20T12:00:00Z");
 const DAY = 86_400_000;
@@ -27,6 +27,16 @@ const clicked = { event: "email.clicked", afterMs: 3 * H };
 async function levelOf(events: Record<string, unknown>[], config: Config = only(), now = NOW) {
   const snap = await openData({ users: [ANN], events });
   return (await explain(config, snap, "ann", now)).level;
+}
+
+/** What a run at `time` (UTC) on each of `days` sends or holds of `config`'s campaigns: one list of rows per day. */
+async function dailyRuns(config: Config, data: Data, days: string[], time: string) {
+  const found = [];
+  for (const day of days) {
+    const p = await evaluate(config, await openData(data), new Date(`${day}T${time}Z`));
+    found.push([...p.sends, ...p.held]);
+  }
+  return found;
 }
 
 describe("engagement levels", () => {
@@ -145,15 +155,9 @@ describe("entry engagement_changed with a lookback of several days", () => {
     id: "winback", kind: "trigger", name: "Winback", entry: { on: "engagement_changed", to: "at_risk", lookbackMs },
     steps: [{ id: "miss-you", template: "welcome-1", waitMs: 0, origin }], reentry: { policy: "always" }, priority: 0, latenessMs: 7 * DAY, origin,
   });
-  async function occurrences(lookbackMs: number, days: string[], user = ANN): Promise<string[]> {
-    const config = only({ campaigns: new Map([["winback", winback(lookbackMs)]]) });
-    const found: string[] = [];
-    for (const day of days) {
-      const p = await evaluate(config, await openData({ users: [user], events }), new Date(`${day}T12:00:00Z`));
-      found.push(...[...p.sends, ...p.held].map((s) => s.occurrence));
-    }
-    return found;
-  }
+  const config = (lookbackMs: number) => only({ campaigns: new Map([["winback", winback(lookbackMs)]]) });
+  const occurrences = async (lookbackMs: number, days: string[]): Promise<string[]> =>
+    (await dailyRuns(config(lookbackMs), { users: [ANN], events }, days, "12:00:00")).flat().map((s) => s.occurrence);
 
   it("gives every day of the lookback the one day of the change, so one change is one occurrence", async () => {
     expect(await occurrences(3 * DAY, ["2026-11-20", "2026-11-21", "2026-11-22", "2026-11-23", "2026-11-24"]))
@@ -161,8 +165,7 @@ describe("entry engagement_changed with a lookback of several days", () => {
   });
 
   it("lets a run that missed the day of the change find it, due at that day's start", async () => {
-    const config = only({ campaigns: new Map([["winback", winback(3 * DAY)]]) });
-    const p = await evaluate(config, await openData({ users: [ANN], events }), new Date("2026-11-23T12:00:00Z"));
+    const p = await evaluate(config(3 * DAY), await openData({ users: [ANN], events }), new Date("2026-11-23T12:00:00Z"));
     expect(p.sends.map((s) => [s.occurrence, s.dueAt])).toEqual([["2026-11-21", "2026-11-21T09:00:00.000Z"]]);
   });
 
@@ -170,13 +173,8 @@ describe("entry engagement_changed with a lookback of several days", () => {
     // New York falls back on 1 Nov; the open is then 2026-09-30T13:00Z, so at_risk from the start of 1 Nov (local).
     const nyc = { ...ANN, timezone: "America/New_York" };
     const early = email("k", 0, [{ event: "email.opened", afterMs: H }], "ann", new Date("2026-09-30T12:00:00Z"));
-    const config = only({ campaigns: new Map([["winback", winback(2 * DAY)]]) });
-    const found: string[][] = [];
-    for (const day of ["2026-10-31", "2026-11-01", "2026-11-02", "2026-11-03"]) {
-      const p = await evaluate(config, await openData({ users: [nyc], events: early }), new Date(`${day}T16:00:00Z`));
-      found.push([...p.sends, ...p.held].map((s) => `${s.occurrence} ${s.dueAt}`));
-    }
-    expect(found).toEqual([[], ["2026-11-01 2026-11-01T14:00:00.000Z"], ["2026-11-01 2026-11-01T14:00:00.000Z"], []]);
+    const found = await dailyRuns(config(2 * DAY), { users: [nyc], events: early }, ["2026-10-31", "2026-11-01", "2026-11-02", "2026-11-03"], "16:00:00");
+    expect(found.map((rows) => rows.map((s) => `${s.occurrence} ${s.dueAt}`))).toEqual([[], ["2026-11-01 2026-11-01T14:00:00.000Z"], ["2026-11-01 2026-11-01T14:00:00.000Z"], []]);
   });
 
   it("keeps a lookback of one day to the day itself", async () => {
@@ -196,12 +194,7 @@ describe("entry engagement_changed across clock changes", () => {
   async function occurrences(clickAt: string, days: string[]): Promise<string[]> {
     const events = [{ user_id: "ann", event: "email.clicked", ts: clickAt, properties: { key: "k", link: "x" } }];
     const config = only({ campaigns: new Map([["welcome-engaged", welcome]]) });
-    const found: string[] = [];
-    for (const day of days) {
-      const p = await evaluate(config, await openData({ users: [nyc], events }), new Date(`${day}T16:00:00Z`));
-      found.push(...[...p.sends, ...p.held].map((s) => s.occurrence));
-    }
-    return found;
+    return (await dailyRuns(config, { users: [nyc], events }, days, "16:00:00")).flat().map((s) => s.occurrence);
   }
 
   it("starts once, the next day, after a click in the first hour of a 25-hour day", async () => {
