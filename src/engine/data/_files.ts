@@ -4,7 +4,6 @@ import { StringDecoder } from "node:string_decoder";
 import { NurtureError } from "../errors.ts";
 import { sqlList, sqlString } from "../sql/literals.ts";
 
-
 /** SQL: `filename, n, line` for every line of the text `files`, numbered from 1 in each file, as written (a CRLF line keeps its CR). */
 export const fileLinesSql = (files: readonly string[]): string => `SELECT filename, generate_subscripts(lines, 1) AS n, unnest(lines) AS line
   FROM (SELECT filename, string_split(content, chr(10)) AS lines FROM read_text(${sqlList(files)}))`;

@@ -89,26 +89,20 @@ export function entrySql(entry: Entry, ctx: EntryContext): string {
  * when the day before's was not, with `to` every day since. So each run of those N days
  * finds the same day (one occurrence, one email under any re-entry), and a run that missed
  * the day of the change still finds it. Any other lookback compares two moments: the
- * level today and that long before.
+ * level today and that long before (`dayLevelLookbacks` gives it one table, so the change
+ * is today or not at all).
  */
 function engagementChangedSql(entry: Extract<Entry, { on: "engagement_changed" }>, ctx: EntryContext, signedUp: string): string {
-  const { day, start } = localTodaySql(ctx);
+  const { day } = localTodaySql(ctx);
   const to = sqlString(entry.to);
   const lookbacks = dayLevelLookbacks(entry.lookbackMs);
-  if (lookbacks.length === 1) {
-    return `SELECT u.user_id, ${start} AS occurred_at, ${day} AS occurrence FROM users u
-      JOIN ${dayLevelsTable(0)} t ON t.user_id = u.user_id AND t.level = ${to}
-      LEFT JOIN ${dayLevelsTable(entry.lookbackMs)} p ON p.user_id = u.user_id
-      WHERE ${signedUp} AND p.level IS DISTINCT FROM ${to}`;
-  }
   // back = how many days before today the change was: the first earlier day that was not `to`, less one.
   const joins = lookbacks.map((ms, i) => `LEFT JOIN ${dayLevelsTable(ms)} p${i + 1} ON p${i + 1}.user_id = u.user_id`).join("\n      ");
   const back = `CASE ${lookbacks.map((_, i) => `WHEN p${i + 1}.level IS DISTINCT FROM ${to} THEN ${i}`).join(" ")} END`;
   const changed = "(CAST(u.today AS DATE) - u.back)";
   const zone = userZoneSql("u.timezone", ctx.zones, ctx.timezone);
-  return `SELECT u.user_id, CASE WHEN u.back = 0 THEN u.today_start ELSE ${convertSql(zone, `${changed}::TIMESTAMP`, ctx.zones)} END AS occurred_at,
-      strftime(${changed}, '%Y-%m-%d') AS occurrence
-    FROM (SELECT u.user_id, u.timezone, ${day} AS today, ${start} AS today_start, ${back} AS back FROM users u
+  return `SELECT u.user_id, ${convertSql(zone, `${changed}::TIMESTAMP`, ctx.zones)} AS occurred_at, strftime(${changed}, '%Y-%m-%d') AS occurrence
+    FROM (SELECT u.user_id, u.timezone, ${day} AS today, ${back} AS back FROM users u
       JOIN ${dayLevelsTable(0)} t ON t.user_id = u.user_id AND t.level = ${to}
       ${joins}
       WHERE ${signedUp}) u
