@@ -51,7 +51,7 @@ export async function simulateHistory(conn: DuckDBConnection, o: HistoryOptions)
     const before = await count(conn, "bench_sends");
     // Tags, scores, levels and suppression as of `until`, exactly as evaluate() builds them.
     await buildDerivedTables(conn, o.config, ctx);
-    await buildStepTables(conn, o.config.settings, o.until);
+    await buildStepTables(conn, o.until);
     for (const campaign of o.config.campaigns.values()) {
       await conn.run(`CREATE OR REPLACE TEMP TABLE occ AS ${occurrenceTableSql(campaign, ctx)}`);
       for (const [index, step] of campaign.steps.entries()) {
@@ -59,7 +59,7 @@ export async function simulateHistory(conn: DuckDBConnection, o: HistoryOptions)
         // Later steps of the campaign start from this one's sends and branch on its events.
         if (sent > 0 && index < campaign.steps.length - 1) {
           await buildEmailTables(conn, o.config, o.until);
-          await buildStepTables(conn, o.config.settings, o.until);
+          await buildStepTables(conn, o.until);
         }
       }
     }

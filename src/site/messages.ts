@@ -61,12 +61,13 @@ export async function buildMessages(conn: DuckDBConnection, opts: MessageOptions
         min(ts) FILTER (WHERE event = 'unsubscribed') AS unsubscribed_at
       FROM email GROUP BY key
     ),
-    -- An open this soon after delivery is Apple MPP or a scanner pre-fetching images.
+    -- An open this soon after delivery (or after the send, when no delivery is known) is
+    -- Apple MPP or a scanner pre-fetching images, as the evaluator's email_activity has it.
     human AS (
       SELECT e.key, min(e.ts) AS human_open_at
-      FROM email e JOIN firsts f USING (key)
+      FROM email e JOIN firsts f USING (key) LEFT JOIN msgs m USING (key)
       WHERE e.event = 'email.opened'
-        AND (f.delivered_at IS NULL OR e.ts > f.delivered_at + to_milliseconds(${Math.round(opts.machineOpenMs)}))
+        AND NOT coalesce(e.ts <= coalesce(f.delivered_at, m.sent_at) + to_milliseconds(${Math.round(opts.machineOpenMs)}), false)
       GROUP BY e.key
     ),
     goals(campaign, event, attribution_ms) AS (VALUES ${goals}),

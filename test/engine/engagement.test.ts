@@ -78,6 +78,13 @@ describe("engagement levels", () => {
     expect(await levelOf(email("a", 5, [{ event: "email.opened", afterMs: 15_000 }]))).toBe("not_engaged");
   });
 
+  it("leaves out a machine open on a late delivery, counted from the delivery", async () => {
+    const late = (afterMs: number) => email("a", 5, [{ event: "email.opened", afterMs }]).map((e) =>
+      (e.event === "email.delivered" ? { ...e, ts: new Date(NOW.getTime() - 5 * DAY + H).toISOString() } : e));
+    expect(await levelOf(late(H + 20_000))).toBe("not_engaged");
+    expect(await levelOf(late(H + 5 * 60_000))).toBe("neutral");
+  });
+
   it("ignores email events after now", async () => {
     expect(await levelOf(email("a", -1, [opened]))).toBe("not_engaged");
   });

@@ -156,6 +156,23 @@ describe("evaluate", () => {
     expect(p2.sends.map((s) => s.step)).toEqual(["clicked"]);
   });
 
+  it("counts the machine-open window from the delivery: an open seconds after a late delivery is no person's", async () => {
+    const c = campaign({
+      steps: [step("hello"), step("opened", { after: "hello", waitMs: D, when: "opened" }), step("resend", { after: "hello", waitMs: D, when: "not_opened" })],
+    });
+    const ledger = sent(keyOf("hello"), "2026-11-20T08:00:00Z");
+    const props = { key: keyOf("hello") };
+    const delivered = { user_id: "ann", event: "email.delivered", ts: "2026-11-20T08:30:00Z", properties: props };
+    const open = (ts: string) => ({ user_id: "ann", event: "email.opened", ts, properties: props });
+    const stepAfter = async (events: Record<string, unknown>[]) =>
+      (await plan(withCampaigns(c), { ledger, events }, "2026-11-21T09:00:00Z")).sends.map((s) => s.step);
+    expect(await stepAfter([delivered, open("2026-11-20T08:30:20Z")])).toEqual(["resend"]); // the proxy fetched it on delivery
+    expect(await stepAfter([delivered, open("2026-11-20T08:20:00Z")])).toEqual(["resend"]); // before its delivery: no person either
+    expect(await stepAfter([delivered, open("2026-11-20T08:32:01Z")])).toEqual(["opened"]);
+    expect(await stepAfter([open("2026-11-20T08:01:00Z")])).toEqual(["resend"]); // no delivery known: from the send
+    expect(await stepAfter([open("2026-11-20T08:30:20Z")])).toEqual(["opened"]);
+  });
+
   it("holds a step missed by more than the lateness allowance as too late", async () => {
     const p = await plan(withCampaigns(campaign()), {}, "2026-11-21T08:00:01Z");
     expect(p.sends).toEqual([]);

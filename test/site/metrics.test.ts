@@ -190,6 +190,27 @@ describe("overview headline", () => {
   });
 });
 
+describe("machine opens", () => {
+  it("counts the window from the delivery, or from the send when no delivery is known, as the evaluator does", async () => {
+    const c = await emptyConnection();
+    const row = (key: string, event: string, ts: string) =>
+      `('u-${key}', '${event}', TIMESTAMPTZ '${ts}', '{"key": "${key}", "campaign": "welcome", "step": "welcome"}', '${key}-${event}')`;
+    await c.run(`INSERT INTO events VALUES
+      ${row("nodelivery", "email.sent", "2026-03-01T08:00:00Z")}, ${row("nodelivery", "email.opened", "2026-03-01T08:00:30Z")},
+      ${row("late", "email.sent", "2026-03-01T08:00:00Z")}, ${row("late", "email.delivered", "2026-03-01T08:30:00Z")},
+      ${row("late", "email.opened", "2026-03-01T08:30:20Z")},
+      ${row("read", "email.sent", "2026-03-01T08:00:00Z")}, ${row("read", "email.delivered", "2026-03-01T08:30:00Z")},
+      ${row("read", "email.opened", "2026-03-01T08:35:00Z")}`);
+    await buildMessages(c, { machineOpenMs: MACHINE_MS, goals });
+    const rows = (await c.runAndReadAll("SELECT key, opened_at IS NOT NULL AS opened, human_open_at IS NOT NULL AS human FROM site_messages ORDER BY key")).getRowObjects();
+    expect(rows).toEqual([
+      { key: "late", opened: true, human: false },
+      { key: "nodelivery", opened: true, human: false },
+      { key: "read", opened: true, human: true },
+    ]);
+  });
+});
+
 describe("empty data set", () => {
   it("every metric is empty, none is NaN", async () => {
     const empty = await emptyConnection();

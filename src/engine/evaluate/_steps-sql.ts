@@ -56,10 +56,10 @@ function inWindowSql(tz: string, settings: Settings, ctx: CompileContext): strin
  *                                             the ledger's `entered` records: occurrences
  *                                             new to the ledger (see `Plan.entered`)
  *   message_events(key, user_id, opened_at, clicked_at)
- *                                             first human open (later than the machine-open
- *                                             window after sending) and first click per key
+ *                                             first human open (see email_activity: not a
+ *                                             machine open) and first click per key
  */
-export async function buildStepTables(conn: DuckDBConnection, settings: Settings, now: Date): Promise<void> {
+export async function buildStepTables(conn: DuckDBConnection, now: Date): Promise<void> {
   // Only keys sent or skipped by `now` matter here (a plan as of an earlier instant does
   // not know what later runs recorded); each one's record is checked against its key, so
   // a hand-edited record cannot make a step miss a key it sent (it becomes an orphan).
@@ -76,11 +76,12 @@ export async function buildStepTables(conn: DuckDBConnection, settings: Settings
   // A view, not a copy: at 1M users the copy was 8M rows the memory cap had to make room for.
   await conn.run("CREATE OR REPLACE TEMP VIEW sent_keys AS SELECT * FROM done_keys WHERE sent_at IS NOT NULL");
   // From email_activity (built with the derived tables, as of `now`), which already reads
-  // each email event's key once and leaves out opens within the machine-open window of its
-  // earliest known send; the ledger's send instant is then applied here.
+  // each email event's key once and leaves out machine opens (within the window of the
+  // delivery, or of the earliest known send, the ledger's included, when none is known):
+  // branches, scores and levels read one rule.
   await conn.run(`CREATE OR REPLACE TEMP TABLE message_events AS
     SELECT s.key, e.user_id,
-      min(e.ts) FILTER (WHERE e.event = 'email.opened' AND e.ts > s.sent_at + ${sqlInterval(settings.machineOpenMs)}) AS opened_at,
+      min(e.ts) FILTER (WHERE e.event = 'email.opened') AS opened_at,
       min(e.ts) FILTER (WHERE e.event = 'email.clicked') AS clicked_at
     FROM email_activity e JOIN sent_keys s ON hash(s.key) = e.msg
     WHERE e.event IN ('email.opened', 'email.clicked')

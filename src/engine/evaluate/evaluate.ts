@@ -26,7 +26,7 @@ export async function evaluate(config: Config, snapshot: Snapshot, now: Date): P
   const conn = snapshot.connection;
   const ctx = await entryContext(conn, config, now);
   await buildDerivedTables(conn, config, ctx);
-  await buildStepTables(conn, config.settings, now);
+  await buildStepTables(conn, now);
   const orphans = await hasOrphanKeys(conn);
 
   const candidates: CapCandidate[] = [];

@@ -3,8 +3,9 @@
  *
  *   email_activity(user_id, msg, event, ts)
  *       email.sent / delivered / opened / clicked events, machine opens left out: an open
- *       within `machine_open_window` of the send (privacy proxies fetch every image on
- *       delivery) is not a person reading. `msg` is a 64-bit hash of the message key
+ *       within `machine_open_window` of the delivery (privacy proxies fetch every image on
+ *       delivery, however long after the send that is), or of the send when no delivery is
+ *       known, is not a person reading. `msg` is a 64-bit hash of the message key
  *       (properties.key), or of the event's name and instant for an event that carries
  *       no key (the user's events are already told apart by user_id; the loader does not
  *       keep `event_id` once it has deduplicated by it). A fixed-size key groups and joins
@@ -16,6 +17,8 @@
  *
  * The send instant is the earliest of the email.sent / email.delivered events and the
  * ledger's `sent` record, so machine opens are recognised even without email.sent events.
+ * An open before the first delivery was fetched by no person either (the delivery's event
+ * can be stamped late), so it is a machine open too.
  */
 import { sqlInstant, sqlInterval } from "./literals.ts";
 
@@ -36,13 +39,14 @@ export function emailActivitySql(now: Date, machineOpenMs: number): string {
       SELECT user_id, event, ts, ${messageHashSql()} AS msg
       FROM events WHERE ts <= ${at} AND event IN ${EMAIL_EVENTS}),
     l AS (SELECT hash(key) AS msg, min("at") AS sent_at FROM ledger WHERE kind = 'sent' AND "at" <= ${at} GROUP BY key),
-    s AS (SELECT user_id, msg, min(ts) AS sent_at FROM e WHERE event IN ('email.sent', 'email.delivered') GROUP BY user_id, msg)
+    s AS (SELECT user_id, msg, min(ts) AS sent_at, min(ts) FILTER (WHERE event = 'email.delivered') AS delivered_at
+      FROM e WHERE event IN ('email.sent', 'email.delivered') GROUP BY user_id, msg)
     SELECT user_id, msg, event, ts FROM e WHERE event <> 'email.opened'
     UNION ALL
     SELECT e.user_id, e.msg, e.event, e.ts FROM e
     LEFT JOIN s ON s.user_id = e.user_id AND s.msg = e.msg
     LEFT JOIN l ON l.msg = e.msg
-    WHERE e.event = 'email.opened' AND NOT coalesce(e.ts <= least(s.sent_at, l.sent_at) + ${sqlInterval(machineOpenMs)}, false)`;
+    WHERE e.event = 'email.opened' AND NOT coalesce(e.ts <= coalesce(s.delivered_at, least(s.sent_at, l.sent_at)) + ${sqlInterval(machineOpenMs)}, false)`;
 }
 
 /** `SELECT user_id, msg, sent_at, delivered_at, engaged_at, clicked_at`, one row per message, from email_activity. */
