@@ -433,6 +433,42 @@ describe("openSnapshot on awkward exports", () => {
     });
   });
 
+  it("stops at a users file with no user_id column, naming the file and the columns it has, instead of setting every row aside", async () => {
+    const dir = dataDir({
+      "snapshots/users/u.csv": "id,email,created_at\nu1,a@example.com,2026-11-01T10:00:00Z\nu2,b@example.com,2026-11-01T10:00:00Z\n",
+      "snapshots/users/v.csv": "user_id,created_at\nu3,2026-11-01T10:00:00Z\n",
+    });
+    await expect(openSnapshot(dir)).rejects.toMatchObject({
+      code: "missing-column",
+      message: "users files lack a column every row needs: u.csv has no user_id",
+      problems: [{
+        code: "missing-column", severity: "error", file: path.join(dir, "snapshots/users/u.csv"),
+        message: 'the users file has no user_id column, which every row needs, so its 2 rows cannot be read; its columns are "id", "email", "created_at"',
+        hint: expect.stringContaining("name the column that holds it user_id"),
+      }],
+    });
+  });
+
+  it("stops at events files with no event or ts column, in Parquet and NDJSON, and still only sets aside a blank value of a column a file has", async () => {
+    const dir = dataDir({
+      "snapshots/users/u.csv": "user_id,created_at\nu1,2026-11-01T10:00:00Z\n",
+      "snapshots/events/good.csv": "user_id,event,ts\nu1,a,2026-11-02T10:00:00Z\nu1,b,\n",
+      "snapshots/events/n.ndjson": '{"user_id":"u1","name":"a","time":"2026-11-02T10:00:00Z"}\n',
+    });
+    const writer = await snap(dataDir({ "snapshots/users/u.csv": "user_id,created_at\n" }));
+    await writer.connection.run(`COPY (SELECT 'u1' AS User_Id, 'a' AS EVENT, TIMESTAMPTZ '2026-11-02 10:00:00+00' AS happened_at)
+      TO '${path.join(dir, "snapshots/events/p.parquet")}' (FORMAT parquet)`);
+    const error = await openSnapshot(dir).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "missing-column", message: "events files lack a column every row needs: n.ndjson has no event and ts; p.parquet has no ts" });
+    expect((error as { problems: { file: string; message: string }[] }).problems.map((p) => [path.basename(p.file), p.message])).toEqual([
+      ["n.ndjson", 'the events file has no event and ts columns, which every row needs, so its one row cannot be read; its columns are "user_id", "name", "time"'],
+      ["p.parquet", 'the events file has no ts column, which every row needs, so its one row cannot be read; its columns are "User_Id", "EVENT", "happened_at"'],
+    ]);
+    fs.rmSync(path.join(dir, "snapshots/events/n.ndjson"));
+    fs.rmSync(path.join(dir, "snapshots/events/p.parquet"));
+    expect(await (await snap(dir)).badRows()).toEqual([{ table: "events", reason: "missing or unparseable ts", count: 1 }]);
+  });
+
   it("keeps the good row of a repeated user_id when the first row is the bad one", async () => {
     const s = await snap(dataDir({ "snapshots/users/u.csv": "user_id,created_at,plan\nu1,not a date,trial\nu1,2026-11-01T10:00:00Z,pro\n" }));
     expect(await rows(s, "SELECT user_id, plan FROM users")).toEqual([{ user_id: "u1", plan: "pro" }]);

@@ -19,6 +19,7 @@ import { NurtureError } from "../errors.ts";
 import type { BadRowCount } from "../evaluate/types.ts";
 import { loadLedger } from "../ledger/table.ts";
 import { CSV_REJECTS, FILE_COLUMN, fileLinesSql, LINE_COLUMN, NOT_BLANK, readerSources, unreadFiles, type ReaderSource } from "./_files.ts";
+import { MISSING_FIELD, stopOnMissingColumns } from "./missing-columns.ts";
 import { instantSql } from "../sql/instants.ts";
 import { sqlIdent, sqlJsonKey, sqlList, sqlString } from "../sql/literals.ts";
 
@@ -127,7 +128,9 @@ export async function openSnapshot(dataDir: string, options: SnapshotOptions = {
   await conn.run("SET preserve_insertion_order = false");
   await conn.run("CREATE TABLE rejected_rows (tbl VARCHAR, source VARCHAR, reason VARCHAR, row_json VARCHAR)");
   await unreadable("users", path.join(root, "users"), () => loadUsers(conn, path.join(root, "users")));
+  await stopOnMissingColumns(conn, "users");
   await unreadable("events", path.join(root, "events"), () => loadEvents(conn, path.join(root, "events"), options.keepEventIds ?? false));
+  await stopOnMissingColumns(conn, "events");
   await loadLedger(conn, path.join(dataDir, "ledger"));
 
   return {
@@ -202,8 +205,8 @@ async function loadUsers(conn: DuckDBConnection, dir: string): Promise<void> {
         WHEN row_number() OVER (PARTITION BY user_id::VARCHAR, ${REASON} IS NULL ORDER BY ${FILE_COLUMN}, ${LINE_COLUMN}, __nurture_row) > 1 THEN 'duplicate user_id (first row kept)'
       END) AS ${REASON}
     FROM (SELECT *, rowid AS __nurture_row, CASE
-        WHEN user_id IS NULL OR trim(user_id::VARCHAR) = '' THEN 'missing user_id'
-        WHEN ${created} IS NULL OR NOT isfinite(${created}) THEN 'missing or unparseable created_at'
+        WHEN user_id IS NULL OR trim(user_id::VARCHAR) = '' THEN ${sqlString(MISSING_FIELD.users.user_id)}
+        WHEN ${created} IS NULL OR NOT isfinite(${created}) THEN ${sqlString(MISSING_FIELD.users.created_at)}
       END AS ${REASON} FROM users_raw)`);
   await reject(conn, "users", "users_checked");
   await conn.run(`CREATE TABLE users AS
@@ -331,9 +334,9 @@ async function loadEvents(conn: DuckDBConnection, dir: string, keepEventIds: boo
         CASE WHEN r.ts IS NULL THEN r.ts_text END AS _bad_ts,
         CASE WHEN r.properties IS NULL THEN r.properties_text END AS _bad_properties,
         CASE
-          WHEN r.user_id IS NULL OR trim(r.user_id) = '' THEN 'missing user_id'
-          WHEN r.event IS NULL OR trim(r.event) = '' THEN 'missing event name'
-          WHEN r.ts IS NULL OR NOT isfinite(r.ts) THEN 'missing or unparseable ts'
+          WHEN r.user_id IS NULL OR trim(r.user_id) = '' THEN ${sqlString(MISSING_FIELD.events.user_id)}
+          WHEN r.event IS NULL OR trim(r.event) = '' THEN ${sqlString(MISSING_FIELD.events.event)}
+          WHEN r.ts IS NULL OR NOT isfinite(r.ts) THEN ${sqlString(MISSING_FIELD.events.ts)}
           WHEN r.properties IS NULL AND r.properties_text IS NOT NULL THEN 'properties is not valid JSON'
           WHEN ${NOT_AN_OBJECT} THEN 'properties is not a JSON object'
           WHEN u.user_id IS NULL THEN 'unknown user'
@@ -437,7 +440,7 @@ async function stageText(conn: DuckDBConnection, sql: string): Promise<void> {
  * names rather than lose it.
  */
 async function settingAsideBadJson(
-  conn: DuckDBConnection, table: string, sources: ReaderSource[], skipping: () => ReaderSource[],
+  conn: DuckDBConnection, table: keyof typeof MISSING_FIELD, sources: ReaderSource[], skipping: () => ReaderSource[],
   load: (sources: ReaderSource[]) => Promise<unknown>,
 ): Promise<void> {
   try {
@@ -461,7 +464,7 @@ async function settingAsideBadJson(
     if (Number(counts.bad) === 0) throw error;
     await conn.run(`INSERT INTO rejected_rows SELECT ${sqlString(table)}, source, 'not a JSON object', json_object('line', n, 'text', line)::VARCHAR
       FROM (${lines}) WHERE ${bad}`);
-    await conn.run(`INSERT INTO rejected_rows SELECT ${sqlString(table)}, source, 'missing user_id', json_object('line', n, 'text', line)::VARCHAR
+    await conn.run(`INSERT INTO rejected_rows SELECT ${sqlString(table)}, source, ${sqlString(MISSING_FIELD[table].user_id)}, json_object('line', n, 'text', line)::VARCHAR
       FROM (${lines}) WHERE ${fieldless}`);
     skipped.sql = `SELECT * FROM (${skipped.sql}) WHERE coalesce(${fields.join(", ")}) IS NOT NULL`;
     const read = Number((await conn.runAndReadAll(`SELECT count(*) AS n FROM (${skipped.sql})`)).getRowObjects()[0]!.n);
