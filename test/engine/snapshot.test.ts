@@ -185,6 +185,19 @@ describe("openSnapshot", () => {
     expect(await rows(kept, "SELECT user_id, event_id FROM events")).toEqual([{ user_id: "u1", event_id: "p1" }]);
   });
 
+  it("keeps a Parquet DATE a day when another users file gives the column as a TIMESTAMP, instead of widening it to midnight UTC", async () => {
+    const dir = dataDir({ "snapshots/users/none.csv": "" });
+    const writer = await snap(dataDir({ "snapshots/users/u.csv": "user_id,created_at\n" }));
+    const copy = (select: string, name: string) => writer.connection.run(`COPY (SELECT ${select}) TO '${path.join(dir, "snapshots/users", name)}' (FORMAT parquet)`);
+    await copy("'la' AS user_id, TIMESTAMPTZ '2026-11-01 00:00:00+00' AS created_at, 'America/Los_Angeles' AS timezone, DATE '2026-11-26' AS Trial_Ends_At", "part-1.parquet");
+    await copy("'ny' AS user_id, TIMESTAMPTZ '2026-11-01 00:00:00+00' AS created_at, TIMESTAMP '2026-11-26 12:00:00' AS trial_ends_at, 3 AS seats", "part-2.parquet");
+    await copy("'sf' AS user_id, TIMESTAMPTZ '2026-11-01 00:00:00+00' AS created_at, 4::BIGINT AS seats", "part-3.parquet");
+    const s = await snap(dir);
+    expect(await s.userAttributes("la")).toMatchObject({ Trial_Ends_At: "2026-11-26", created_at: "2026-11-01T00:00:00.000Z" });
+    expect(await s.userAttributes("ny")).toMatchObject({ Trial_Ends_At: "2026-11-26 12:00:00", seats: 3 });
+    expect(await s.userAttributes("sf")).toMatchObject({ Trial_Ends_At: null, seats: 4 });
+  });
+
   it("reads Parquet events where they lie, and copies them when the ids are kept or another format is among them", async () => {
     const dir = await oneParquetEvent();
     const kind = async (s: Snapshot) => (await rows(s, "SELECT table_type AS t FROM information_schema.tables WHERE table_name = 'events'"))[0]!.t;

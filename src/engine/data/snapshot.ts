@@ -20,6 +20,7 @@ import type { BadRowCount } from "../evaluate/types.ts";
 import { loadLedger } from "../ledger/table.ts";
 import { CSV_REJECTS, FILE_COLUMN, fileLinesSql, LINE_COLUMN, NOT_BLANK, readerSources, unreadFiles, type ReaderSource } from "./_files.ts";
 import { MISSING_FIELD, stopOnMissingColumns } from "./missing-columns.ts";
+import { keepingDates } from "./parquet-dates.ts";
 import { instantSql } from "../sql/instants.ts";
 import { sqlIdent, sqlJsonKey, sqlList, sqlString } from "../sql/literals.ts";
 
@@ -182,12 +183,16 @@ async function unreadable(table: string, dir: string, load: () => Promise<void>)
 async function loadUsers(conn: DuckDBConnection, dir: string): Promise<void> {
   await settingAsideUnreadFiles(conn, "users", dir);
   const jsonColumns = await userJsonColumns(conn, readerSources(dir).find((s) => s.format === "ndjson"));
-  const sources = readerSources(dir, { jsonColumns });
-  if (sources.length === 0) {
+  const found = readerSources(dir, { jsonColumns });
+  if (found.length === 0) {
     await conn.run("CREATE TABLE users (user_id VARCHAR, email VARCHAR, first_name VARCHAR, created_at TIMESTAMPTZ, timezone VARCHAR)");
     return;
   }
-  await settingAsideBadJson(conn, "users", sources, () => readerSources(dir, { jsonColumns, skipBadJson: true }), (read) => withInsertionOrder(conn, () =>
+  const parquet = found.find((s) => s.format === "parquet");
+  const dated = parquet && await keepingDates(conn, parquet);
+  const keptDates = (list: ReaderSource[]): ReaderSource[] => list.map((s) => (s.format === "parquet" ? dated! : s));
+  const sources = keptDates(found);
+  await settingAsideBadJson(conn, "users", sources, () => keptDates(readerSources(dir, { jsonColumns, skipBadJson: true })), (read) => withInsertionOrder(conn, () =>
     conn.run(`CREATE TEMP TABLE users_raw AS SELECT * FROM (${read.map((s) => s.sql).join(" UNION ALL BY NAME ")})`)));
   await settingAsideCsvRejects(conn, "users", sources);
   const columns = await columnNames(conn, "users_raw");
