@@ -43,6 +43,7 @@ const CASES: Case[] = [
   { name: "unknown segment", change: seq((j) => (j.audience = { segment: "trial" })), code: "unknown-segment", file: "sequences/welcome.json", pointer: "/audience/segment" },
   { name: "unknown tag in a nested condition", change: { file: "segments/warm-trial.json", edit: (j) => (j.condition.all[2].not.tag = "pricing") }, code: "unknown-tag", file: "segments/warm-trial.json", pointer: "/condition/all/2/not/tag" },
   { name: "unknown event in entry", change: seq((j) => (j.entry = { event: "task.deleted" })), code: "unknown-event", file: "sequences/welcome.json", pointer: "/entry/event", says: "settings.json" },
+  { name: "unknown passive event", change: { file: "settings.json", edit: (j) => (j.passive_events = ["task.created", "task.asigned"]) }, code: "unknown-event", file: "settings.json", pointer: "/passive_events/1", says: "task.assigned" },
   { name: "unknown event in scoring", change: { file: "scoring.json", edit: (j) => (j.rules[0].event = "webinar.registerd") }, code: "unknown-event", file: "scoring.json", pointer: "/rules/0/event", says: "webinar.registered" },
   { name: "unknown goal event", change: seq((j) => (j.goal.event = "purchase")), code: "unknown-event", file: "sequences/welcome.json", pointer: "/goal/event" },
   { name: "tag_assigned of unknown tag", change: { file: "triggers/no-task.json", edit: (j) => (j.on = { tag_assigned: "vip" }) }, code: "unknown-tag", file: "triggers/no-task.json", pointer: "/on/tag_assigned" },

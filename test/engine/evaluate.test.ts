@@ -360,6 +360,22 @@ describe("evaluate", () => {
       expect((await plan(c, { users, events, ledger: first }, "2026-11-08T09:00:00Z")).sends).toEqual([]);
     });
 
+    it("`inactive`, as an entry and as a condition, does not count the settings' passive events (a teammate's assignment) as activity", async () => {
+      const users = [{ ...ANN, created_at: "2026-10-01T00:00:00Z" }];
+      const events = [
+        { user_id: "ann", event: "task.created", ts: "2026-11-01T00:00:00Z" },
+        { user_id: "ann", event: "task.assigned", ts: "2026-11-05T00:00:00Z" },
+      ];
+      const quiet = { kind: "inactive" as const, forMs: 7 * D };
+      const config = withCampaigns(campaign({ kind: "trigger", entry: { on: "inactive", forMs: 7 * D }, audience: quiet }));
+      const passive = { ...config, settings: { ...config.settings, passiveEvents: ["task.assigned"] } };
+      const due = async (c: Config) => (await plan(c, { users, events }, "2026-11-08T09:00:00Z")).sends.map((s) => s.occurrence);
+      expect(await due(config)).toEqual([]); // the assignment on the 5th counts: quiet only from the 12th
+      expect(await due(passive)).toEqual(["2026-11-08T00:00:00.000Z"]);
+      const why = await explain(passive, await openData({ users, events }), "ann", new Date("2026-11-08T09:00:00Z"));
+      expect(why.campaigns.map((c) => c.verdict)).toEqual(["sends_now"]);
+    });
+
     describe("an event that arrives late", () => {
       const purchase = (ts: string) => ({ user_id: "ann", event: "subscription.purchased", ts });
       const onPurchase = (reentry: Campaign["reentry"], steps = [step("hello")]) =>

@@ -13,6 +13,7 @@ export const settings: Settings = {
   caps: [],
   attributionMs: 7 * 86_400_000,
   machineOpenMs: 120_000,
+  passiveEvents: [],
   privacyK: 5,
   suppression: { marketing: ["unsubscribed", "complained", "bounced"], service: ["complained", "bounced"] },
   lint: { subjectLength: "error", maxSubjectLength: 50, personalisedSpacing: "warning", stageBalance: "warning", formatChanges: "warning", minDaysBetweenFormatChanges: 60 },

@@ -39,6 +39,8 @@ export function settings(raw: Raw, ctx: FileContext): Settings {
     report(ctx, "bad-send-window", "/send_window/end", `send_window ends (${raw.send_window.end}) before or when it starts (${raw.send_window.start})`, "make end later than start on the same day, e.g. 09:00 to 18:00");
   }
   refer(ctx, "event", raw.activation.event, "/activation/event");
+  const passiveEvents: string[] = raw.passive_events ?? [];
+  passiveEvents.forEach((event, i) => refer(ctx, "event", event, `/passive_events/${i}`));
   const lint: Raw = raw.lint ?? {};
   return {
     sender: { from: raw.sender.from, ...(raw.sender.reply_to ? { replyTo: raw.sender.reply_to } : {}), postalAddress: raw.sender.postal_address },
@@ -51,6 +53,7 @@ export function settings(raw: Raw, ctx: FileContext): Settings {
     caps: ((raw.caps ?? []) as Raw[]).map((c) => ({ types: c.types, max: c.max, perMs: ms(c.per, "1d") })),
     attributionMs: ms(raw.attribution_window, "7d"),
     machineOpenMs: ms(raw.machine_open_window, "2m"),
+    passiveEvents,
     privacyK: raw.privacy?.k ?? 5,
     suppression: {
       marketing: raw.suppression?.marketing ?? ["unsubscribed", "complained", "bounced"],

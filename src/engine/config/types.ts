@@ -273,6 +273,8 @@ export interface Settings {
   /** Which suppression reasons stop marketing and service mail. */
   suppression: { marketing: SuppressionReason[]; service: SuppressionReason[] };
   lint: LintSettings;
+  /** Events that happen to a user rather than being done by them: `inactive` does not count them as activity. */
+  passiveEvents: string[];
   /** The product events the config may reference, with a description each. */
   events: Record<string, string>;
 }

@@ -34,6 +34,7 @@ export async function entryContext(conn: DuckDBConnection, config: Config, now: 
   return {
     now, columns: new Set(reader.getRowObjects().map((r) => String(r.column_name))), segments: config.segments,
     timezone: config.settings.timezone, zones: await loadZones(conn, config.settings.timezone, now),
+    passiveEvents: config.settings.passiveEvents,
   };
 }
 

@@ -25,10 +25,19 @@ export interface CompileContext {
   zones?: Zones;
   /** Settings' default time zone, for users without one (UTC when not given). */
   timezone?: string;
+  /** Settings' `passive_events`: events that happen to a user, not done by them (see `activitySql`). */
+  passiveEvents?: readonly string[];
 }
 
-/** Events that are not the user's own product activity. */
-const NOT_ACTIVITY = "(e.event LIKE 'email.%' OR e.event IN ('unsubscribed', 'nps.answered'))";
+/**
+ * SQL: whether the event `e` is the user's own product activity, as `inactive` counts it:
+ * not an email event, an unsubscribe or a survey answer, nor one of the settings'
+ * `passive_events` (a teammate's assignment, an automatic renewal).
+ */
+export function activitySql(ctx: CompileContext): string {
+  const passive = ["unsubscribed", "nps.answered", ...(ctx.passiveEvents ?? [])].map(sqlString).join(", ");
+  return `NOT (e.event LIKE 'email.%' OR e.event IN (${passive}))`;
+}
 
 
 /** The condition as a SQL boolean over `u` (never NULL: unknown counts as false). */
@@ -56,7 +65,7 @@ function compile(c: Condition, ctx: CompileContext): string {
     case "attribute":
       return attributeSql(c, ctx);
     case "inactive":
-      return `(coalesce((SELECT max(e.ts) FROM events e WHERE e.user_id = u.user_id AND e.ts <= ${now} AND NOT ${NOT_ACTIVITY}),
+      return `(coalesce((SELECT max(e.ts) FROM events e WHERE e.user_id = u.user_id AND e.ts <= ${now} AND ${activitySql(ctx)}),
         u.created_at) <= ${now} - ${sqlInterval(c.forMs)})`;
     case "tag":
       return `EXISTS (SELECT 1 FROM user_tags t WHERE t.user_id = u.user_id AND t.tag = ${sqlString(c.tag)} AND t.assigned_at <= ${now})`;

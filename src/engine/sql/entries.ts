@@ -9,7 +9,7 @@
  * the same occurrences, which is what makes sends exactly-once across reruns.
  */
 import type { Entry, TagRule } from "../config/types.ts";
-import { attributeTimeSql, compileCondition, whereSql, type CompileContext } from "./conditions.ts";
+import { activitySql, attributeTimeSql, compileCondition, whereSql, type CompileContext } from "./conditions.ts";
 import { sqlInstant, sqlInterval, sqlIsoText, sqlString } from "./literals.ts";
 import { scoreReachedSql } from "./scoring.ts";
 import { convertSql, nowFactSql, userZoneSql } from "./zones.ts";
@@ -19,9 +19,6 @@ export interface EntryContext extends CompileContext {
   /** Settings' default time zone, for users without one. */
   timezone: string;
 }
-
-/** Product activity: email events, unsubscribes and survey answers are not the user's own use. */
-const ACTIVITY = "NOT (e.event LIKE 'email.%' OR e.event IN ('unsubscribed', 'nps.answered'))";
 
 /**
  * `SELECT user_id, occurred_at, occurrence` for one entry. `score_reached` reads the table
@@ -62,7 +59,7 @@ export function entrySql(entry: Entry, ctx: EntryContext): string {
     }
     case "inactive": {
       // The quiet spell that began with the last activity (or signup) and has lasted long enough.
-      const last = `coalesce((SELECT max(e.ts) FROM events e WHERE e.user_id = u.user_id AND e.ts <= ${now} AND ${ACTIVITY}), u.created_at)`;
+      const last = `coalesce((SELECT max(e.ts) FROM events e WHERE e.user_id = u.user_id AND e.ts <= ${now} AND ${activitySql(ctx)}), u.created_at)`;
       return `SELECT user_id, occurred_at, ${sqlIsoText("occurred_at")} AS occurrence FROM (
         SELECT u.user_id, ${last} + ${sqlInterval(entry.forMs)} AS occurred_at FROM users u WHERE ${signedUp}) q WHERE occurred_at <= ${now}`;
     }
