@@ -161,13 +161,37 @@ describe("entry score_reached", () => {
     id: "hot-lead", kind: "trigger", name: "Hot lead", entry: { on: "score_reached", threshold },
     steps: [{ id: "offer", template: "welcome-1", waitMs: 0, origin }], reentry: { policy: "never" }, priority: 0, latenessMs: 7 * 86_400_000, origin,
   });
-  const webinar = scoring([{ event: "webinar.registered", points: 10 }], { decayHalfLifeMs: 86_400_000 });
+  const webinar = scoring([{ event: "webinar.registered", points: 10 }]);
+  const due = async (s: Scoring, threshold: number, events: Record<string, unknown>[], lateness = 7 * 86_400_000) => {
+    const snap = await openData({ users: [ANN], events });
+    const plan = await evaluate(withScoring(s, { campaigns: new Map([["hot-lead", { ...trigger(threshold), latenessMs: lateness }]]) }), snap, NOW);
+    return plan.sends.map((x) => x.occurrence);
+  };
 
-  it("occurs at the award that brought the running, undecayed total to the threshold", async () => {
-    // Decayed, the score now is 10·0.5^3 + 10·0.5^2 = 3.75; undecayed it reached 20 two days ago.
-    const snap = await openData({ users: [ANN], events: [ev("webinar.registered", 3), ev("webinar.registered", 2)] });
-    const plan = await evaluate(withScoring(webinar, { campaigns: new Map([["hot-lead", trigger(20)]]) }), snap, NOW);
-    expect(plan.sends.map((s) => [s.userId, s.occurrence])).toEqual([["ann", ago(NOW, 2)]]);
+  it("occurs at the award that brought the running total to the threshold", async () => {
+    expect(await due(webinar, 20, [ev("webinar.registered", 3), ev("webinar.registered", 2)])).toEqual([ago(NOW, 2)]);
+  });
+
+  it("compares the score as decayed at each award, as bands and explain have it, not the points earned long ago", async () => {
+    // Half-life 10 days: 10 + 10 a month ago (19.33 decayed, 20 undecayed), then 12.97 after
+    // the award two days ago, and 22.10 after yesterday's: the score reached 20 yesterday.
+    const s = scoring([{ event: "webinar.registered", points: 10 }], { decayHalfLifeMs: 10 * 86_400_000 });
+    const events = [30, 29, 2, 1].map((d) => ev("webinar.registered", d));
+    expect(await due(s, 20, events)).toEqual([ago(NOW, 1)]);
+    expect(await due(s, 22.2, events)).toEqual([]);
+  });
+
+  it("decays exactly across a long history, in hours, on either side of its blocks of half-lives", async () => {
+    // Half-life one hour: years of history are many thousands of half-lives. Two awards half
+    // an hour apart sum to 10·2^-0.5 + 10 = 17.07 at the second, wherever they fall.
+    const s = scoring([{ event: "webinar.registered", points: 10 }], { decayHalfLifeMs: H });
+    const hours = Math.floor(NOW.getTime() / H);
+    for (const edge of [hours - (hours % 128), hours - ((hours + 64) % 128)]) {
+      const at = (h: number) => ({ user_id: "ann", event: "webinar.registered", ts: new Date((edge + h) * H).toISOString() });
+      const events = [at(-3000), at(-0.25), at(0.25)]; // 3,000 half-lives back: 2^3000 overflows a double
+      expect(await due(s, 17, events, 365 * 86_400_000)).toEqual([new Date((edge + 0.25) * H).toISOString()]);
+      expect(await due(s, 17.1, events, 365 * 86_400_000)).toEqual([]);
+    }
   });
 
   it("occurs once: later awards do not start it again", async () => {

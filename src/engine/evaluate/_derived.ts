@@ -5,7 +5,7 @@
  *   score_occurrences, score_awards  scoring rules' occurrences and awards (sql/scoring.ts)
  *   user_scores(user_id, score, band)
  *   user_levels(user_id, level)      engagement level now (sql/engagement.ts)
- *   score_history                    running undecayed totals, when a `score_reached` entry exists
+ *   score_history                    running (decayed) totals at each award, when a `score_reached` entry exists
  *   day_levels_<ms>                  levels at the start of the local day, ms earlier (a
  *                                    whole number of days by the calendar), per lookback of
  *                                    an `engagement_changed` entry
@@ -55,7 +55,7 @@ export async function buildDerivedTables(conn: DuckDBConnection, config: Config,
     const awards = config.scoring.rules.some((r) => r.withinMs !== undefined)
       ? scoreAwardsSql(config.scoring, ctx.now, { ignoreWithin: true })
       : "SELECT * FROM score_awards";
-    await conn.run(`CREATE OR REPLACE TEMP TABLE score_history AS ${scoreHistorySql(awards)}`);
+    await conn.run(`CREATE OR REPLACE TEMP TABLE score_history AS ${scoreHistorySql(awards, config.scoring.decayHalfLifeMs)}`);
   }
 
   await conn.run(`CREATE OR REPLACE TEMP TABLE user_levels AS ${levelsSql(config.engagement, `SELECT user_id, ${now} AS at FROM users`)}`);

@@ -72,7 +72,7 @@ export function entrySql(entry: Entry, ctx: EntryContext): string {
         FROM users u WHERE ${signedUp} AND ${compileCondition(entry.condition, ctx)}`;
     }
     case "score_reached":
-      // score_history: the running, undecayed total at each award (see scoring.ts).
+      // score_history: the running total at each award, decayed as the score is (see scoring.ts).
       return `SELECT user_id, occurred_at, ${sqlIsoText("occurred_at")} AS occurrence FROM (${scoreReachedSql(entry.threshold, ctx.now)})`;
     case "engagement_changed":
       return engagementChangedSql(entry, ctx, signedUp);

@@ -18,7 +18,7 @@
  * was given. Band: hot at `bands.hot` or more, warm at `bands.warm` or more, else cold.
  *
  * `score_reached` uses the running total of the same awards over the whole history,
- * undecayed and without `within` windows: the points a user has earned so far.
+ * without `within` windows, decayed as the score is: the score right after each award.
  */
 import type { ScoreRule, Scoring } from "../config/types.ts";
 import { whereSql } from "./conditions.ts";
@@ -95,16 +95,43 @@ export function userScoresSql(scoring: Scoring, now: Date): string {
 }
 
 /**
- * `SELECT user_id, award_at, running`: the undecayed running total at each award, from
- * all-history awards `awards`. Awards at one instant are added together first (a RANGE
- * frame), so the total never passes through a value it did not hold, whatever the order
- * of the rules in scoring.json.
+ * `SELECT user_id, award_at, running`: the running total at each award, from all-history
+ * awards `awards`, each award halved for every `halfLifeMs` (when given) between it and
+ * that award, and rounded as the score is. Awards at one instant are added together
+ * first (a RANGE frame), so the total never passes through a value it did not hold,
+ * whatever the order of the rules in scoring.json.
+ *
+ * Between awards a decayed score only shrinks towards 0 (every award decays at the same
+ * rate), so a positive threshold is first reached at an award. Decayed, an award weighs
+ * 2^(x_i - x) at instant x (in half-lives); the sum is taken as 2^-x · Σ points · 2^x_i,
+ * each x measured from the start of a block of 128 half-lives so 2^x never overflows.
+ * An award more than 64 half-lives old (under 10^-19 of its points) counts as 0: the
+ * frame that reaches 64 back always lies inside one block of one of two block grids, set
+ * 64 half-lives apart, and each row reads the grid where it does.
  */
-export function scoreHistorySql(awards: string): string {
-  return `SELECT user_id, award_at,
-      sum(points) OVER (PARTITION BY user_id ORDER BY award_at RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running
-    FROM (${awards})`;
+export function scoreHistorySql(awards: string, halfLifeMs?: number): string {
+  if (!halfLifeMs) {
+    return `SELECT user_id, award_at,
+        sum(points) OVER (PARTITION BY user_id ORDER BY award_at RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running
+      FROM (${awards})`;
+  }
+  const reach = Math.round(REACH_HALF_LIVES * halfLifeMs);
+  /** The decayed sum over the frame in the grid shifted by `shift` half-lives, and where x lies in its block. */
+  const grid = (shift: number) => {
+    const offset = `(x + ${shift} - ${BLOCK} * floor((x + ${shift}) / ${BLOCK}))`;
+    const sum = `sum(points * pow(2, ${offset})) OVER (PARTITION BY user_id, floor((x + ${shift}) / ${BLOCK}) ORDER BY ms
+      RANGE BETWEEN ${reach} PRECEDING AND CURRENT ROW) * pow(2, -${offset})`;
+    return { offset, sum };
+  };
+  const [a, b] = [grid(0), grid(REACH_HALF_LIVES)];
+  return `SELECT user_id, award_at, round(CASE WHEN ${a.offset} >= ${REACH_HALF_LIVES} THEN running_a ELSE running_b END, 6) AS running FROM (
+      SELECT user_id, award_at, x, ${a.sum} AS running_a, ${b.sum} AS running_b
+      FROM (SELECT user_id, award_at, points, epoch_ms(award_at) AS ms, epoch_ms(award_at) / ${Number(halfLifeMs)} AS x FROM (${awards})))`;
 }
+
+/** How far back (in half-lives) a decayed running total reads, and the blocks (twice that) its powers of two are taken in. */
+const REACH_HALF_LIVES = 64;
+const BLOCK = 2 * REACH_HALF_LIVES;
 
 /** `SELECT user_id, occurred_at` of a `score_reached` entry: the first award at which the running total reached `threshold`. */
 export function scoreReachedSql(threshold: number, now: Date): string {
