@@ -140,4 +140,16 @@ describe("explain's verdicts", () => {
     const ended = await explained(await openData({ users: [ann], events: [bought], ledger }), twoSteps, "2026-11-19T10:00:00Z");
     expect(ended).toMatchObject({ verdict: "ended", endedBy: "goal" });
   });
+
+  it("says why an attribute date has not started the campaign: no such column, empty, unreadable, or still to come", async () => {
+    const renewal = campaign({ kind: "trigger", entry: { on: "attribute_date", attribute: "renews_at", offsetMs: -7 * D } });
+    const why = async (users: Record<string, unknown>[]) =>
+      (await explained(await openData({ users }), renewal, "2026-11-20T10:00:00Z")).summary;
+    expect(await why([ann])).toBe('the entry never happened: the users table has no column "renews_at"');
+    expect(await why([{ ...ann, renews_at: "" }])).toBe('the entry never happened: "renews_at" is empty for this user');
+    expect(await why([{ ...ann, renews_at: "next tuesday" }])).toBe(
+      'the entry never happened: "renews_at" is "next tuesday", which is not a date or time it reads (ISO 8601, e.g. 2026-11-26 or 2026-11-26T09:00:00Z)');
+    expect(await why([{ ...ann, renews_at: "2026-12-01" }])).toBe(
+      'the entry never happened: "renews_at" + the offset is 2026-11-23T23:00:00.000Z, which is still to come'); // Berlin midnight, 7 days before
+  });
 });

@@ -124,7 +124,7 @@ describe("explain", () => {
   it("says the entry never happened", async () => {
     const licence = byId(await explainUser("ann"), "license-expiring");
     expect(licence.verdict).toBe("not_entered");
-    expect(licence.summary).toContain('"license_expires_at" is empty');
+    expect(licence.summary).toContain('the users table has no column "license_expires_at"');
   });
 
   it("shows what is held back and why, as the plan does", async () => {

@@ -10,9 +10,9 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { BranchOn, Campaign, Config, EngagementLevel, ScoreBand } from "../config/types.ts";
 import type { Snapshot } from "../data/snapshot.ts";
-import { compileCondition } from "../sql/conditions.ts";
+import { attribute, attributeTimeSql, compileCondition } from "../sql/conditions.ts";
 import { entrySql, type EntryContext } from "../sql/entries.ts";
-import { sqlInstant, sqlIsoText, sqlString } from "../sql/literals.ts";
+import { sqlInstant, sqlInterval, sqlIsoText, sqlString } from "../sql/literals.ts";
 import { evaluate } from "../evaluate/evaluate.ts";
 import { entryContext } from "../evaluate/_derived.ts";
 import { occurrenceTableSql } from "../evaluate/_occurrences.ts";
@@ -177,7 +177,30 @@ async function explainCampaign(
     id: campaign.id, kind: campaign.kind, file: campaign.origin.file, entered, occurrences, audienceMatches, sends, held, history,
     upcoming: upcoming.map(({ order: _, ...u }) => u), branchesNotTaken, endedBy,
   };
-  return { ...base, ...verdict(campaign, base, stoppedAt) };
+  const notEntered = entered.length === 0 ? await describeEntry(conn, campaign, ctx, userId) : "";
+  return { ...base, ...verdict(campaign, base, stoppedAt, notEntered) };
+}
+
+/**
+ * Why an `attribute_date` entry has not happened for the user, from the value itself: no
+ * such column, empty, not a date or time the loader reads, or a moment still to come.
+ */
+async function attributeDateDetail(
+  conn: DuckDBConnection, entry: Extract<Campaign["entry"], { on: "attribute_date" }>, ctx: EntryContext, userId: string,
+): Promise<string> {
+  const name = `"${entry.attribute}"`;
+  if (attribute(entry.attribute, ctx) === "NULL") return `the users table has no column ${name}`;
+  const row = (await conn.runAndReadAll(`SELECT trim(${attribute(entry.attribute, ctx)}::VARCHAR) AS raw,
+      ${sqlIsoText(`${attributeTimeSql(entry.attribute, ctx)} + ${sqlInterval(entry.offsetMs)}`)} AS at
+    FROM users u WHERE u.user_id = ${sqlString(userId)}`)).getRowObjects()[0];
+  const raw = row?.raw === null || row?.raw === undefined ? "" : String(row.raw);
+  if (raw === "") return `${name} is empty for this user`;
+  if (row!.at === null) {
+    return `${name} is ${JSON.stringify(raw)}, which is not a date or time it reads (ISO 8601, e.g. 2026-11-26 or 2026-11-26T09:00:00Z)`;
+  }
+  const at = String(row!.at);
+  const moment = `${name}${entry.offsetMs ? " + the offset" : ""} is ${at}`;
+  return at > ctx.now.toISOString() ? `${moment}, which is still to come` : `${moment}, but the user signed up after now`;
 }
 
 /** Occurrences are instants (ISO, UTC) or local days (YYYY-MM-DD): both sort as text. */
@@ -197,7 +220,7 @@ function describeWhen(when: BranchOn, after: string): string {
 
 /** Picks the verdict from the facts, in order of what a person most needs to know. */
 function verdict(
-  campaign: Campaign, f: Omit<CampaignExplanation, "verdict" | "summary">, stoppedAt: LedgerLine | undefined,
+  campaign: Campaign, f: Omit<CampaignExplanation, "verdict" | "summary">, stoppedAt: LedgerLine | undefined, notEntered: string,
 ): { verdict: Verdict; summary: string } {
   const sent = f.history.filter((h) => h.kind === "sent").length;
   const steps = `${sent} email(s) sent so far`;
@@ -237,16 +260,17 @@ function verdict(
       summary: `entered ${f.entered.length} time(s) but the audience (${campaign.origin.file} /audience) does not match${sent ? ` now; ${steps}` : ""}`,
     };
   }
-  return { verdict: "not_entered", summary: `the entry never happened: ${describeEntry(campaign)}` };
+  return { verdict: "not_entered", summary: `the entry never happened: ${notEntered}` };
 }
 
-function describeEntry(campaign: Campaign): string {
+/** Why the campaign's entry has not happened for the user (an attribute date from the user's value). */
+async function describeEntry(conn: DuckDBConnection, campaign: Campaign, ctx: EntryContext, userId: string): Promise<string> {
   const e = campaign.entry;
   switch (e.on) {
     case "signup": return "the user has no signup time (created_at) up to now";
     case "event": return `no "${e.event}" event${e.where ? " matching its properties" : ""} up to now`;
     case "no_event": return `"${e.event}" was done within the window, or the window has not ended yet`;
-    case "attribute_date": return `"${e.attribute}" is empty, or its date + offset is still to come`;
+    case "attribute_date": return attributeDateDetail(conn, e, ctx, userId);
     case "inactive": return "the user has been active more recently than the inactivity period";
     case "tag_assigned": return `the tag "${e.tag}" has not been assigned`;
     case "score_reached": return `the score has not reached ${e.threshold}`;

@@ -111,7 +111,8 @@ function noEventSql(event: string, withinMs: number, after: Anchor, where: Prope
   }
 }
 
-function attribute(name: string, ctx: CompileContext): string {
+/** The attribute `name` of user `u` as stored, or NULL when the users table has no such column. */
+export function attribute(name: string, ctx: CompileContext): string {
   return hasColumn(ctx, name) ? `u.${ident(name)}` : "NULL";
 }
 
