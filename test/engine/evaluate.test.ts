@@ -3,6 +3,7 @@ import type { Campaign, Config, TagRule } from "../../src/engine/config/types.ts
 import { evaluate } from "../../src/engine/evaluate/evaluate.ts";
 import { explain } from "../../src/engine/explain/explain.ts";
 import { messageKey } from "../../src/engine/index.ts";
+import { planRecords } from "../../src/engine/ledger/plan-records.ts";
 import { campaign, D, fixtureConfig, origin, step, withCampaigns } from "./_campaign-fixture.ts";
 import { openData, type Data } from "./_snapshot-files.ts";
 
@@ -269,6 +270,27 @@ describe("evaluate", () => {
     const c = campaign({ exit: { kind: "event", event: "task.created", min: 1 } });
     const events = [{ user_id: "ann", event: "task.created", ts: "2026-11-20T05:00:00Z" }];
     expect((await plan(withCampaigns(c), { events }, "2026-11-20T09:00:00Z")).held.map((h) => h.status)).toEqual(["exited"]);
+  });
+
+  it("ends the occurrence at an exit: a run records the held step as skipped, so it and the steps after it stay unsent once the condition stops holding", async () => {
+    const c = campaign({
+      steps: [step("hello"), step("next", { after: "hello", waitMs: D }), step("last", { after: "next", waitMs: D })],
+      exit: { kind: "event", event: "login", min: 1, withinMs: D }, latenessMs: 3 * D,
+    });
+    const users = [{ ...ANN, timezone: "UTC" }];
+    const events = [{ user_id: "ann", event: "login", ts: "2026-11-21T10:00:00Z" }]; // the exit holds until the 22nd, 10:00
+    const helloSent = sent(keyOf("hello"), "2026-11-20T09:00:00Z");
+    const held = await plan(withCampaigns(c), { users, events, ledger: helloSent }, "2026-11-21T11:00:00Z");
+    expect(held.held.map((h) => [h.step, h.status])).toEqual([["next", "exited"]]);
+    const ledger = [...helloSent, ...planRecords(held, "2026-11-21T11:00:00Z", "r2")];
+    expect(ledger.at(-1)).toMatchObject({ kind: "skipped", step: "next", reason: "exited: the campaign's exit condition holds" });
+    for (const now of ["2026-11-22T10:30:00Z", "2026-11-23T11:00:00Z"]) {
+      const later = await plan(withCampaigns(c), { users, events, ledger }, now);
+      expect([...later.sends, ...later.held]).toEqual([]);
+    }
+    const why = await explain(withCampaigns(c), await openData({ users, events, ledger }), "ann", new Date("2026-11-22T10:30:00Z"));
+    expect(why.campaigns[0]).toMatchObject({ verdict: "stopped" });
+    expect(why.campaigns[0]!.summary).toContain('step "next" was skipped (exited: the campaign\'s exit condition holds), and the steps after it follow a sent email only');
   });
 
   it("`no_event`: an event at exactly anchor + within counts as done within the window; a millisecond later it does not", async () => {

@@ -2,8 +2,10 @@
  * The records a run writes for a plan besides its sends, shared by the sender, the demo's
  * simulated transport and the backtest so that all three record alike:
  *
- *   skipped      a row held as too late: it can never be sent, and once recorded it
- *                leaves later plans
+ *   skipped      a row held as too late, or by the campaign's exit condition: it can never
+ *                be sent, and once recorded it leaves later plans (an exit ends the
+ *                occurrence, though its condition may stop holding tomorrow: the steps
+ *                after a skipped one follow a sent email only)
  *   entered      an occurrence new to the ledger (`Plan.entered`: of an entry the snapshot
  *                gives only as of now, or of a `never` or cooldown campaign): once
  *                recorded, later plans still see it, so its steps stay due after the day
@@ -23,10 +25,10 @@ import type { EnteredRecord, SkippedRecord, SuppressedRecord } from "./types.ts"
  */
 export function planRecords(plan: Plan, at: string, run: string, except: ReadonlySet<string> = new Set()): (SkippedRecord | EnteredRecord | SuppressedRecord)[] {
   const out: (SkippedRecord | EnteredRecord | SuppressedRecord)[] = [];
-  for (const h of tooLate(plan, except)) {
+  for (const h of closedRows(plan, except)) {
     out.push({
       kind: "skipped", at, run, key: h.key, user_id: h.userId, campaign: h.campaign, step: h.step,
-      occurrence: h.occurrence, due: h.dueAt, reason: `too_late: ${h.reason}`,
+      occurrence: h.occurrence, due: h.dueAt, reason: `${h.status}: ${h.reason}`,
     });
   }
   for (const o of plan.entered) out.push({ kind: "entered", at, run, user_id: o.userId, campaign: o.campaign, occurrence: o.occurrence });
@@ -34,6 +36,6 @@ export function planRecords(plan: Plan, at: string, run: string, except: Readonl
   return out;
 }
 
-/** The plan's rows held as too late, but for those whose key is in `except`: what a run records as skipped. */
-export const tooLate = (plan: Plan, except: ReadonlySet<string> = new Set()): HeldBack[] =>
-  plan.held.filter((h) => h.status === "too_late" && !except.has(h.key));
+/** The plan's rows held as too late or exited, but for those whose key is in `except`: what a run records as skipped. */
+export const closedRows = (plan: Plan, except: ReadonlySet<string> = new Set()): HeldBack[] =>
+  plan.held.filter((h) => (h.status === "too_late" || h.status === "exited") && !except.has(h.key));

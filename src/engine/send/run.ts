@@ -13,7 +13,7 @@ import { openSnapshot, type Snapshot } from "../data/snapshot.ts";
 import { NurtureError } from "../errors.ts";
 import { evaluate } from "../evaluate/evaluate.ts";
 import type { PlannedSend } from "../evaluate/types.ts";
-import { planRecords, tooLate } from "../ledger/plan-records.ts";
+import { closedRows, planRecords } from "../ledger/plan-records.ts";
 import { openBatches, readLedger } from "../ledger/reader.ts";
 import { sqlInstant } from "../sql/literals.ts";
 import type { LedgerRecord } from "../ledger/types.ts";
@@ -107,7 +107,7 @@ export async function runSends(options: SendRunOptions): Promise<SendReport> {
       const again = plan.sends.filter((s) => settledLater.has(s.key)).length;
       if (again > 0) warnings.push(`${again} planned key(s) the ledger records as sent or skipped after ${now.toISOString()} were not sent again`);
 
-      const skipped = tooLate(plan, settled);
+      const skipped = closedRows(plan, settled);
       const recorded = planRecords(plan, clock().toISOString(), run, settled);
       ledger?.append(recorded);
 

@@ -1,6 +1,6 @@
 /**
  * The numbers a person wants after a run: sent, deferred (held back for later: caps, the
- * send window), failed, suppressed, skipped (too late), overall and by campaign.
+ * send window), failed, suppressed, skipped (too late, or exited), overall and by campaign.
  */
 import type { HeldStatus } from "../evaluate/types.ts";
 import type { SendReport } from "./types.ts";

@@ -58,7 +58,7 @@ export interface SendReport {
   outcomes: Outcome[];
   /** Marketing sends refused because the plan also holds the user as suppressed. */
   refused: PlannedSend[];
-  /** Held as too late and recorded as `skipped` (a dry run: would be). */
+  /** Held as too late or by the exit condition, and recorded as `skipped` (a dry run: would be). */
   skipped: HeldBack[];
   /** Unfinished batches of earlier runs replayed (a dry run: would be). */
   replayedBatches: string[];
