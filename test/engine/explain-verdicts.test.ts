@@ -141,6 +141,12 @@ describe("explain's verdicts", () => {
     expect(ended).toMatchObject({ verdict: "ended", endedBy: "goal" });
   });
 
+  it("says a one-email campaign whose email was skipped stopped, not that every step is done", async () => {
+    const ledger = [skipped("welcome", "hello", "2026-11-18T09:00:00.000Z")];
+    const c = await explained(await openData({ users: [ann], ledger }), campaign(), "2026-11-19T10:00:00Z");
+    expect(c).toMatchObject({ verdict: "stopped", summary: 'stopped: step "hello" was skipped (too_late: due more than 1d ago); 0 email(s) sent so far' });
+  });
+
   it("says why an attribute date has not started the campaign: no such column, empty, unreadable, or still to come", async () => {
     const renewal = campaign({ kind: "trigger", entry: { on: "attribute_date", attribute: "renews_at", offsetMs: -7 * D } });
     const why = async (users: Record<string, unknown>[]) =>

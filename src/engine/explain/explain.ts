@@ -169,8 +169,10 @@ async function explainCampaign(
   upcoming.sort((a, b) => a.due.localeCompare(b.due) || a.order - b.order);
   // The latest occurrence stopped at a step skipped as too late: the steps after it follow a sent email only.
   const mine = history.filter((h) => h.occurrence === latest?.occurrence);
+  // So did one whose every record is a skip (a one-email trigger missed): nothing was sent.
   const stoppedAt = mine.find((h) => h.kind === "skipped"
-    && campaign.steps.some((s) => s.after === h.step && !mine.some((m) => m.step === s.id)));
+    && campaign.steps.some((s) => s.after === h.step && !mine.some((m) => m.step === s.id)))
+    ?? (mine.some((m) => m.kind === "sent") ? undefined : mine.find((h) => h.kind === "skipped"));
   if (stoppedAt && !endedBy) endedBy = latest?.goal_reached === true ? "goal" : latest?.exited === true ? "exit" : null;
 
   const base = {
@@ -241,7 +243,8 @@ function verdict(
   if (stoppedAt) {
     return {
       verdict: "stopped",
-      summary: `stopped: step "${stoppedAt.step}" was skipped (${stoppedAt.detail ?? "too late"}), and the steps after it follow a sent email only; ${steps}`,
+      summary: `stopped: step "${stoppedAt.step}" was skipped (${stoppedAt.detail ?? "too late"})${
+        campaign.steps.some((s) => s.after === stoppedAt.step) ? ", and the steps after it follow a sent email only" : ""}; ${steps}`,
     };
   }
   // A branch the latest occurrence did not take is the answer only when nothing was sent after its moment.
