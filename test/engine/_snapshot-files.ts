@@ -8,7 +8,8 @@ import { eventsToParquet } from "../support/parquet-events.ts";
 export interface Data {
   users?: Record<string, unknown>[];
   events?: Record<string, unknown>[];
-  ledger?: Record<string, unknown>[];
+  /** Ledger records, as a run writes them (plain rows, or `LedgerRecord`s such as `planRecords` gives). */
+  ledger?: readonly object[];
   /** How the events are written: NDJSON (default) or Parquet with typed `ts` and JSON `properties`, as exports write it. */
   eventsFormat?: "ndjson" | "parquet";
 }
@@ -21,7 +22,7 @@ afterEach(() => {
 /** Writes the rows as NDJSON snapshot files in a temp dir and opens them like the CLI does; closed after the test. */
 export async function openData(data: Data): Promise<Snapshot> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nurture-data-"));
-  const write = (file: string, rows: Record<string, unknown>[] = []) => {
+  const write = (file: string, rows: readonly object[] = []) => {
     fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     fs.writeFileSync(path.join(dir, file), rows.map((r) => JSON.stringify(r)).join("\n"));
   };
