@@ -22,6 +22,7 @@ export { diffMarkdown } from "./impact/diff-markdown.ts";
 export { backtest, runInstants, type BacktestReport, type BacktestOptions } from "./impact/backtest.ts";
 export { backtestMarkdown } from "./impact/backtest-markdown.ts";
 export { audienceSnapshot, type AudienceCounts } from "./evaluate/audience.ts";
+export { whereSql } from "./sql/conditions.ts";
 export { convertWebhooks, type ConvertOptions } from "./webhooks/convert.ts";
 export type { EventRow, SetAside, WebhookConversion } from "./webhooks/types.ts";
 export { signWebhook, verifyWebhookSignature } from "./webhooks/signature.ts";

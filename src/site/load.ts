@@ -70,7 +70,9 @@ async function compute(config: Config, snapshot: Awaited<ReturnType<typeof openS
   const s = config.settings;
   const k = s.privacyK;
   const campaigns = [...config.campaigns.values()];
-  const goals: GoalSpec[] = campaigns.flatMap((c) => (c.goal ? [{ campaign: c.id, event: c.goal.event, attributionMs: c.goal.attributionMs }] : []));
+  const goals: GoalSpec[] = campaigns.flatMap((c) => (c.goal
+    ? [{ campaign: c.id, event: c.goal.event, ...(c.goal.where ? { where: c.goal.where } : {}), attributionMs: c.goal.attributionMs }]
+    : []));
   await buildMessages(conn, { machineOpenMs: s.machineOpenMs, goals });
   const asOf = await asOfInstant(conn);
   const opts = { conn, activation: s.activation, timezone: s.timezone, asOf, k };

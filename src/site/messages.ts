@@ -1,10 +1,12 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { lit } from "./db.ts";
+import { whereSql, type PropertyMatch } from "./engine.ts";
 
-/** What conversion means for one campaign: its goal event and attribution window. */
+/** What conversion means for one campaign: its goal event (with its property match) and attribution window. */
 export interface GoalSpec {
   campaign: string;
   event: string;
+  where?: PropertyMatch;
   attributionMs: number;
 }
 
@@ -26,9 +28,15 @@ export const MESSAGES = "site_messages";
  * properties. Every email event joins back by `properties.key`.
  */
 export async function buildMessages(conn: DuckDBConnection, opts: MessageOptions): Promise<void> {
-  const goals = opts.goals.length
-    ? opts.goals.map((g) => `(${lit(g.campaign)}, ${lit(g.event)}, ${Math.round(g.attributionMs)})`).join(", ")
-    : "(NULL, NULL, NULL)";
+  const goals = opts.goals.length ? opts.goals.map((g) => `(${lit(g.campaign)})`).join(", ") : "(NULL)";
+  // One join per goal, with its `where` as the evaluator matches it (a plan=pro purchase is
+  // no conversion for a goal of plan=team).
+  const conversions = opts.goals.length
+    ? opts.goals.map((g) => `SELECT m.key, ev.ts FROM msgs m
+        JOIN events ev ON ev.user_id = m.user_id AND ev.event = ${lit(g.event)}
+         AND ev.ts > m.sent_at AND ev.ts <= m.sent_at + to_milliseconds(${Math.round(g.attributionMs)})${whereSql(g.where, "ev")}
+        WHERE m.campaign = ${lit(g.campaign)}`).join("\n      UNION ALL ")
+    : "SELECT NULL::VARCHAR AS key, NULL::TIMESTAMPTZ AS ts WHERE false";
   await conn.run(`
     CREATE OR REPLACE TEMP TABLE ${MESSAGES} AS
     WITH intents AS (
@@ -70,15 +78,9 @@ export async function buildMessages(conn: DuckDBConnection, opts: MessageOptions
         AND NOT coalesce(e.ts <= coalesce(f.delivered_at, m.sent_at) + to_milliseconds(${Math.round(opts.machineOpenMs)}), false)
       GROUP BY e.key
     ),
-    goals(campaign, event, attribution_ms) AS (VALUES ${goals}),
+    goals(campaign) AS (VALUES ${goals}),
     -- A goal event counts for an email sent before it within the campaign's attribution window.
-    converted AS (
-      SELECT m.key, min(ev.ts) AS converted_at
-      FROM msgs m JOIN goals g ON g.campaign = m.campaign
-      JOIN events ev ON ev.user_id = m.user_id AND ev.event = g.event
-       AND ev.ts > m.sent_at AND ev.ts <= m.sent_at + to_milliseconds(g.attribution_ms)
-      GROUP BY m.key
-    )
+    converted AS (SELECT key, min(ts) AS converted_at FROM (${conversions}) GROUP BY key)
     SELECT m.key, m.user_id, m.campaign, m.step, m.variant, coalesce(m.type, 'regular') AS type, m.sent_at,
            f.delivered_at, f.opened_at, h.human_open_at, f.clicked_at, f.bounced_at, f.complained_at,
            f.unsubscribed_at, c.converted_at,

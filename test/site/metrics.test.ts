@@ -211,6 +211,21 @@ describe("machine opens", () => {
   });
 });
 
+describe("conversions", () => {
+  it("count only the goal events its `where` matches, as the evaluator does", async () => {
+    const c = await emptyConnection();
+    const sentTo = (user: string) =>
+      `('${user}', 'email.sent', TIMESTAMPTZ '2026-03-01T08:00:00Z', '{"key": "k-${user}", "campaign": "team-upgrade", "step": "send"}', 's-${user}')`;
+    const bought = (user: string, plan: string) =>
+      `('${user}', 'subscription.purchased', TIMESTAMPTZ '2026-03-02T08:00:00Z', '{"plan": "${plan}"}', 'b-${user}')`;
+    await c.run(`INSERT INTO events VALUES ${sentTo("pro")}, ${sentTo("team")}, ${bought("pro", "pro")}, ${bought("team", "team")}`);
+    const team = [{ campaign: "team-upgrade", event: "subscription.purchased", where: { plan: "team" }, attributionMs: 7 * DAY_MS }];
+    await buildMessages(c, { machineOpenMs: MACHINE_MS, goals: team });
+    const rows = (await c.runAndReadAll("SELECT user_id, converted_at IS NOT NULL AS converted, has_goal FROM site_messages ORDER BY user_id")).getRowObjects();
+    expect(rows).toEqual([{ user_id: "pro", converted: false, has_goal: true }, { user_id: "team", converted: true, has_goal: true }]);
+  });
+});
+
 describe("empty data set", () => {
   it("every metric is empty, none is NaN", async () => {
     const empty = await emptyConnection();
