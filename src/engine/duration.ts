@@ -11,8 +11,13 @@ const UNIT_MS: Record<string, number> = {
   w: 7 * 86_400_000,
 };
 
-export const DURATION_PATTERN = "^-?(\\d+[smhdw])+$";
-const WHOLE = new RegExp(DURATION_PATTERN);
+/** A duration that may be negative: only an `attribute_date` offset ("-7d": a week before). */
+export const SIGNED_DURATION_PATTERN = "^-?(\\d+[smhdw])+$";
+/** A duration that is not negative: waits, windows, lateness, cooldowns. */
+export const DURATION_PATTERN = "^(\\d+[smhdw])+$";
+/** A duration longer than zero: a half-life, a cap's window, the engagement window, a lookback. */
+export const POSITIVE_DURATION_PATTERN = "^(?=.*[1-9])(\\d+[smhdw])+$";
+const WHOLE = new RegExp(SIGNED_DURATION_PATTERN);
 
 /** Parses a duration string to milliseconds, or returns undefined when it is malformed. */
 export function parseDuration(text: string): number | undefined {

@@ -1,6 +1,6 @@
 import type { ErrorObject } from "ajv/dist/2020.js";
 import type { Problem } from "../errors.ts";
-import { DURATION_PATTERN } from "../duration.ts";
+import { DURATION_PATTERN, POSITIVE_DURATION_PATTERN, SIGNED_DURATION_PATTERN } from "../duration.ts";
 import { escapePointer, pointerSegments } from "./_jsonc.ts";
 import { closest, didYouMean } from "./_suggest.ts";
 
@@ -34,7 +34,12 @@ const UNION_ENDS: Record<string, { what: string; hint: string; keys: string[] }>
 };
 
 const PATTERN_HINTS: Record<string, { what: string; hint: string }> = {
-  [DURATION_PATTERN]: { what: "a duration", hint: "write it like 2d, 4h, 30m (units s, m, h, d, w; sums like 1d12h; a leading - means before)" },
+  [SIGNED_DURATION_PATTERN]: { what: "a duration", hint: "write it like 2d, 4h, 30m (units s, m, h, d, w; sums like 1d12h; a leading - means before)" },
+  [DURATION_PATTERN]: {
+    what: "a duration that is not negative",
+    hint: "write it like 2d, 4h, 30m (units s, m, h, d, w; sums like 1d12h); only an attribute_date offset may be negative (-7d: a week before)",
+  },
+  [POSITIVE_DURATION_PATTERN]: { what: "a duration longer than zero", hint: "write it like 1d, 7d, 60d (units s, m, h, d, w; sums like 1d12h), more than zero" },
   "^[a-z0-9][a-z0-9_-]*$": { what: "a valid id", hint: "use lower-case letters, digits, - and _, starting with a letter or digit" },
   "^([01]\\d|2[0-3]):[0-5]\\d$": { what: "a time of day", hint: "write it as HH:MM on a 24-hour clock, like 09:00 or 18:30" },
   "^https?://": { what: "a URL", hint: "write a full URL starting with https://" },
@@ -125,7 +130,7 @@ function toProblem(e: ErrorObject, file: string, data: unknown): Problem {
       break;
     case "pattern": {
       const known = PATTERN_HINTS[String(params.pattern)];
-      code = known?.what === "a duration" ? "bad-duration" : known?.what === "a valid id" ? "bad-id" : "bad-value";
+      code = known?.what.startsWith("a duration") ? "bad-duration" : known?.what === "a valid id" ? "bad-id" : "bad-value";
       message = `${show(value)} is not ${known?.what ?? `in the expected form (${String(params.pattern)})`}`;
       hint = known?.hint ?? parent.description;
       break;
