@@ -237,6 +237,14 @@ describe("evaluate", () => {
     const p = await plan(withCampaigns(promo("low", 1), promo("high", 9)), {}, "2026-11-20T09:00:00Z");
     expect(p.sends.map((s) => s.campaign)).toEqual(["high"]);
     expect(p.held.map((h) => [h.campaign, h.status])).toEqual([["low", "capped"]]);
+    expect(p.held[0]!.reason).toBe("cap of 1 promo email(s) per 1d reached; deferred");
+  });
+
+  it("names a cap's window as the settings write it, not rounded to hours", async () => {
+    const config = withCampaigns(campaign({ id: "a", steps: [step("hello", { type: "promo" })] }), campaign({ id: "b", steps: [step("hello", { type: "promo" })] }));
+    const twenty = { ...config, settings: { ...config.settings, caps: [{ types: ["promo" as const], max: 1, perMs: 20 * 60_000 }] } };
+    const p = await plan(twenty, {}, "2026-11-20T09:00:00Z");
+    expect(p.held.map((h) => h.reason)).toEqual(["cap of 1 promo email(s) per 20m reached; deferred"]);
   });
 
   it("counts the ledger's recent sends against the cap", async () => {

@@ -5,6 +5,7 @@
  * is too late — never dropped.
  */
 import type { Cap } from "../config/types.ts";
+import { formatDuration } from "../duration.ts";
 import type { HeldBack, SendIdentity } from "./types.ts";
 
 export interface CapCandidate {
@@ -42,7 +43,7 @@ export function applyCaps(
       capped.push({
         ...candidate.identity,
         status: "capped",
-        reason: `cap of ${hit.max} ${hit.types.join("/")} email(s) per ${Math.round(hit.perMs / 3_600_000)}h reached; deferred`,
+        reason: `cap of ${hit.max} ${hit.types.join("/")} email(s) per ${formatDuration(hit.perMs)} reached; deferred`,
       });
       continue;
     }
