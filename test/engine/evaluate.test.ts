@@ -280,6 +280,15 @@ describe("evaluate", () => {
     expect((await plan(withCampaigns(c), { events }, "2026-11-20T09:00:00Z")).held.map((h) => h.status)).toEqual(["exited"]);
   });
 
+  it("starts nothing from an event before the user's signup as of a --now before it: the user does not exist yet", async () => {
+    const c = campaign({ kind: "trigger", entry: { on: "event", event: "page.viewed" }, latenessMs: 3 * D });
+    const events = [{ user_id: "ann", event: "page.viewed", ts: "2026-11-19T10:00:00Z" }]; // browsing merged into her account at signup (20th, 02:00)
+    const before = await plan(withCampaigns(c), { events }, "2026-11-19T12:00:00Z");
+    expect([...before.sends, ...before.held]).toEqual([]);
+    const after = await plan(withCampaigns(c), { events }, "2026-11-20T09:00:00Z");
+    expect(after.sends.map((s) => s.occurrence)).toEqual(["2026-11-19T10:00:00.000Z"]);
+  });
+
   it("ends the occurrence at an exit: a run records the held step as skipped, so it and the steps after it stay unsent once the condition stops holding", async () => {
     const c = campaign({
       steps: [step("hello"), step("next", { after: "hello", waitMs: D }), step("last", { after: "next", waitMs: D })],
@@ -439,7 +448,7 @@ describe("evaluate", () => {
         const c = withCampaigns({ ...onPurchase({ policy: "cooldown", cooldownMs: 2 * D }), latenessMs: 5 * D });
         const twelfth = sent(keyOf("hello", "2026-11-12T20:00:00.000Z"), "2026-11-12T20:00:01Z", "2026-11-12T20:00:00.000Z");
         const events = [purchase("2026-11-10T08:00:00Z"), purchase("2026-11-12T20:00:00Z")];
-        const p = await plan(c, { events, ledger: twelfth }, "2026-11-13T09:00:00Z");
+        const p = await plan(c, { users: [{ ...ANN, created_at: "2026-11-01T00:00:00Z" }], events, ledger: twelfth }, "2026-11-13T09:00:00Z");
         expect(p.sends.map((s) => s.occurrence)).toEqual(["2026-11-10T08:00:00.000Z"]);
       });
 

@@ -31,7 +31,9 @@ import { scoreAwardsSql, scoreHistorySql, scoreOccurrencesSql, userScoresSql } f
 /** What compiling entries and conditions needs to know about the snapshot, as of `now`. */
 export async function entryContext(conn: DuckDBConnection, config: Config, now: Date): Promise<EntryContext> {
   const reader = await conn.runAndReadAll("SELECT column_name FROM (DESCRIBE users)");
+  const later = await conn.runAndReadAll(`SELECT EXISTS (SELECT 1 FROM users WHERE created_at > ${sqlInstant(now)}) AS later`);
   return {
+    laterSignups: later.getRowObjects()[0]!.later === true,
     now, columns: new Set(reader.getRowObjects().map((r) => String(r.column_name))), segments: config.segments,
     timezone: config.settings.timezone, zones: await loadZones(conn, config.settings.timezone, now),
     passiveEvents: config.settings.passiveEvents,

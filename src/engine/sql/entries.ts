@@ -18,6 +18,11 @@ import { DAY_MS } from "../duration.ts";
 export interface EntryContext extends CompileContext {
   /** Settings' default time zone, for users without one. */
   timezone: string;
+  /**
+   * Whether some user signed up after `now` (a past --now): entries from events, tags and
+   * scores then leave out users who do not exist yet. Unknown (undefined) counts as yes.
+   */
+  laterSignups?: boolean;
 }
 
 /**
@@ -31,11 +36,14 @@ export function entrySql(entry: Entry, ctx: EntryContext): string {
   const signedUp = `u.created_at <= ${now}`;
   const select = (user: string, at: string, from: string): string =>
     `SELECT ${user} AS user_id, ${at} AS occurred_at, ${sqlIsoText(at)} AS occurrence ${from}`;
+  // An event, tag or score of a user whose signup is still to come (an account's earlier
+  // anonymous browsing, seen from a past --now) starts nothing: the user does not exist yet.
+  const existing = (user: string): string => (ctx.laterSignups === false ? "" : ` AND ${user} IN (SELECT u.user_id FROM users u WHERE ${signedUp})`);
   switch (entry.on) {
     case "signup":
       return select("u.user_id", "u.created_at", `FROM users u WHERE u.created_at <= ${now}`);
     case "event":
-      return select("e.user_id", "e.ts", `FROM events e WHERE e.event = ${sqlString(entry.event)} AND e.ts <= ${now}${whereSql(entry.where, "e")}`);
+      return select("e.user_id", "e.ts", `FROM events e WHERE e.event = ${sqlString(entry.event)} AND e.ts <= ${now}${whereSql(entry.where, "e")}${existing("e.user_id")}`);
     case "no_event": {
       const within = sqlInterval(entry.withinMs);
       // Both ends count: a purchase at exactly anchor + within is within, and a run at that
@@ -51,7 +59,7 @@ export function entrySql(entry: Entry, ctx: EntryContext): string {
         return select("u.user_id", `${anchor} + ${within}`, `FROM users u WHERE ${signedUp} AND ${anchor} + ${within} <= ${now} AND ${missing(anchor)}`);
       }
       return select("u.user_id", `a.ts + ${within}`, `FROM events a JOIN users u ON u.user_id = a.user_id
-        WHERE a.event = ${sqlString(after.event)} AND a.ts + ${within} <= ${now}${whereSql(after.where, "a")} AND ${missing("a.ts")}`);
+        WHERE ${signedUp} AND a.event = ${sqlString(after.event)} AND a.ts + ${within} <= ${now}${whereSql(after.where, "a")} AND ${missing("a.ts")}`);
     }
     case "attribute_date": {
       const at = `${attributeTimeSql(entry.attribute, ctx)} + ${sqlInterval(entry.offsetMs)}`;
@@ -64,7 +72,7 @@ export function entrySql(entry: Entry, ctx: EntryContext): string {
         SELECT u.user_id, ${last} + ${sqlInterval(entry.forMs)} AS occurred_at FROM users u WHERE ${signedUp}) q WHERE occurred_at <= ${now}`;
     }
     case "tag_assigned":
-      return select("t.user_id", "t.assigned_at", `FROM user_tags t WHERE t.tag = ${sqlString(entry.tag)} AND t.assigned_at <= ${now}`);
+      return select("t.user_id", "t.assigned_at", `FROM user_tags t WHERE t.tag = ${sqlString(entry.tag)} AND t.assigned_at <= ${now}${existing("t.user_id")}`);
     case "condition": {
       // One occurrence per local calendar day on which the condition holds; re-entry spaces them.
       const { day, start } = localTodaySql(ctx);
@@ -73,7 +81,8 @@ export function entrySql(entry: Entry, ctx: EntryContext): string {
     }
     case "score_reached":
       // score_history: the running total at each award, decayed as the score is (see scoring.ts).
-      return `SELECT user_id, occurred_at, ${sqlIsoText("occurred_at")} AS occurrence FROM (${scoreReachedSql(entry.threshold, ctx.now)})`;
+      return `SELECT s.user_id, s.occurred_at, ${sqlIsoText("s.occurred_at")} AS occurrence FROM (${scoreReachedSql(entry.threshold, ctx.now)}) s
+        WHERE true${existing("s.user_id")}`;
     case "engagement_changed":
       return engagementChangedSql(entry, ctx, signedUp);
   }
