@@ -107,7 +107,7 @@ describe("explain", () => {
     expect(eve.summary).toContain('goal "subscription.purchased" was reached');
     const fay = byId(await explainUser("fay", "2026-11-18T12:00:00Z"), "welcome");
     expect(fay).toMatchObject({ verdict: "ended", endedBy: "exit", upcoming: [] });
-    expect(fay.summary).toContain("exit condition (sequences/welcome.json /exit) holds");
+    expect(fay.summary).toContain("exit condition (sequences/welcome.json /exit) holds, so the next step is skipped, and the occurrence ended, if it still holds when that step is due");
     // When the step's moment comes, the plan holds it for the same reason.
     expect(byId(await explainUser("eve"), "welcome").held).toMatchObject([{ step: "first-project", status: "goal_reached" }]);
     expect(byId(await explainUser("fay"), "welcome").held).toMatchObject([{ step: "first-project", status: "exited" }]);

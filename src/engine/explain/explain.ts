@@ -237,8 +237,12 @@ function verdict(
     return { verdict: "waiting", summary: `next: step "${next.step}" due ${next.due}${next.if ? ` if ${next.if} by then` : ""}; ${steps}` };
   }
   if (f.endedBy) {
-    const why = f.endedBy === "goal" ? `its goal "${campaign.goal?.event}" was reached` : `its exit condition (${campaign.origin.file} /exit) holds`;
-    return { verdict: "ended", summary: `ended: ${why}, so no further step is sent; ${steps}` };
+    // A goal event stays in the history; an exit condition may stop holding (a login
+    // `within` 1d), and ends the occurrence only once a run holds a step by it.
+    const summary = f.endedBy === "goal"
+      ? `ended: its goal "${campaign.goal?.event}" was reached, so no further step is sent`
+      : `ended: its exit condition (${campaign.origin.file} /exit) holds, so the next step is skipped, and the occurrence ended, if it still holds when that step is due`;
+    return { verdict: "ended", summary: `${summary}; ${steps}` };
   }
   if (stoppedAt) {
     return {
