@@ -12,6 +12,7 @@ import path from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { NurtureError, type Problem } from "../errors.ts";
 import { csvHeader } from "./_files.ts";
+import { columnNames, ndjsonKeys } from "./_columns.ts";
 import { sqlList, sqlString } from "../sql/literals.ts";
 
 /** The reasons a row is set aside for a field it must have, by table and column (the loaders' own words). */
@@ -49,12 +50,10 @@ export async function stopOnMissingColumns(conn: DuckDBConnection, table: keyof 
 async function fileColumns(conn: DuckDBConnection, file: string): Promise<string[] | undefined> {
   const lower = file.toLowerCase();
   if (lower.endsWith(".csv")) return csvHeader(file).names;
-  const read = lower.endsWith(".parquet")
-    ? `read_parquet(${sqlString(file)})`
-    : `read_json(${sqlString(file)}, format = 'newline_delimited', sample_size = -1, ignore_errors = true)`;
   try {
-    const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${read}`);
-    return described.getRowObjects().map((r) => String(r.column_name));
+    return lower.endsWith(".parquet")
+      ? await columnNames(conn, `(SELECT * FROM read_parquet(${sqlString(file)}))`)
+      : await ndjsonKeys(conn, [file], { everyLine: true });
   } catch {
     return undefined;
   }

@@ -8,6 +8,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { FILE_COLUMN, LINE_COLUMN, type ReaderSource } from "./_files.ts";
+import { columnTypes } from "./_columns.ts";
 import { sqlIdent, sqlString } from "../sql/literals.ts";
 
 /** `source` (Parquet) as it is, or, when its files give a column DATE in one and another type in another, one read per file with that column as text. */
@@ -15,8 +16,8 @@ export async function keepingDates(conn: DuckDBConnection, source: ReaderSource)
   if (source.format !== "parquet" || source.files.length < 2) return source;
   const schemas = new Map<string, { name: string; type: string }[]>();
   for (const file of source.files) {
-    const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${sqlString(file)})`);
-    schemas.set(file, described.getRowObjects().map((r) => ({ name: String(r.column_name), type: String(r.column_type) })));
+    const types = await columnTypes(conn, `(SELECT * FROM read_parquet(${sqlString(file)}))`);
+    schemas.set(file, [...types].map(([name, type]) => ({ name, type })));
   }
   // SQL names ignore case, and union_by_name matches them so: `Trial_Ends_At` is `trial_ends_at`.
   const typesOf = new Map<string, Set<string>>();

@@ -21,8 +21,9 @@ import { loadLedger } from "../ledger/table.ts";
 import { CSV_REJECTS, FILE_COLUMN, fileLinesSql, LINE_COLUMN, NOT_BLANK, readerSources, unreadFiles, type ReaderSource } from "./_files.ts";
 import { MISSING_FIELD, stopOnMissingColumns } from "./missing-columns.ts";
 import { keepingDates } from "./parquet-dates.ts";
+import { columnNames, columnTypes, ndjsonKeys } from "./_columns.ts";
 import { instantSql } from "../sql/instants.ts";
-import { sqlIdent, sqlJsonKey, sqlList, sqlString } from "../sql/literals.ts";
+import { sqlIdent, sqlJsonKey, sqlString } from "../sql/literals.ts";
 
 export interface Snapshot {
   connection: DuckDBConnection;
@@ -232,11 +233,6 @@ async function userJsonColumns(conn: DuckDBConnection, json: ReaderSource | unde
   const names = await ndjsonKeys(conn, json.files, { everyLine: true });
   return names.length ? `{${names.map((n) => `${sqlString(n)}: 'VARCHAR'`).join(", ")}}` : undefined;
 }
-
-/** The keys of the objects in the NDJSON `files`, in every file, as DuckDB names them: from every line, or from its sample of them. */
-const ndjsonKeys = (conn: DuckDBConnection, files: readonly string[], o: { everyLine: boolean }): Promise<string[]> =>
-  columnNames(conn, `(SELECT * FROM read_json(${sqlList(files)}, format = 'newline_delimited',
-    union_by_name = true,${o.everyLine ? " sample_size = -1," : ""} ignore_errors = true))`);
 
 /** Counts each file under `dir` that no reader reads (`unreadFiles`) as set aside, so it is reported, not skipped in silence. */
 async function settingAsideUnreadFiles(conn: DuckDBConnection, table: string, dir: string): Promise<void> {
@@ -509,12 +505,6 @@ async function reject(conn: DuckDBConnection, table: string, checked: string): P
     SELECT '${table}', c.${FILE_COLUMN}, c.${REASON}, to_json(c)::VARCHAR FROM ${checked} c WHERE c.${REASON} IS NOT NULL`);
 }
 
-/** Column name → DuckDB type of a table or a SELECT (bound, not run). */
-async function columnTypes(conn: DuckDBConnection, tableOrSelect: string): Promise<Map<string, string>> {
-  const reader = await conn.runAndReadAll(`SELECT column_name, column_type FROM (DESCRIBE ${tableOrSelect})`);
-  return new Map(reader.getRowObjects().map((r) => [String(r.column_name), String(r.column_type)]));
-}
-
 /** Runs `work` with insertion order kept, for a statement whose rowids must follow file order. */
 async function withInsertionOrder<T>(conn: DuckDBConnection, work: () => Promise<T>): Promise<T> {
   await conn.run("SET preserve_insertion_order = true");
@@ -523,11 +513,6 @@ async function withInsertionOrder<T>(conn: DuckDBConnection, work: () => Promise
   } finally {
     await conn.run("SET preserve_insertion_order = false");
   }
-}
-
-/** The columns of a table, or of a SELECT (bound, not run). */
-async function columnNames(conn: DuckDBConnection, tableOrSelect: string): Promise<string[]> {
-  return [...(await columnTypes(conn, tableOrSelect)).keys()];
 }
 
 /** DuckDB values → plain JSON-friendly values (timestamps as ISO strings). */
