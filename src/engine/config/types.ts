@@ -108,7 +108,7 @@ export type Entry =
   | { on: "inactive"; forMs: number }
   /** Occurrence = the moment the tag was assigned. */
   | { on: "tag_assigned"; tag: string }
-  /** Occurrence = the event at which the running (undecayed) score first reached the threshold. */
+  /** Occurrence = the award at which the running score, decayed as the score is, first reached the threshold. */
   | { on: "score_reached"; threshold: number }
   /** Occurrence = the local calendar day the level became `to`, looked for among the last `lookbackMs` of whole days (see `entrySql`). */
   | { on: "engagement_changed"; to: EngagementLevel; lookbackMs: number }
