@@ -167,7 +167,7 @@ async function explainCampaign(
     }
   }
   upcoming.sort((a, b) => a.due.localeCompare(b.due) || a.order - b.order);
-  // The latest occurrence stopped at a step skipped as too late: the steps after it follow a sent email only.
+  // The latest occurrence stopped at a skipped step (too late, or by the exit): the steps after it follow a sent email only.
   const mine = history.filter((h) => h.occurrence === latest?.occurrence);
   // So did one whose every record is a skip (a one-email trigger missed): nothing was sent.
   const stoppedAt = mine.find((h) => h.kind === "skipped"
@@ -191,8 +191,9 @@ async function attributeDateDetail(
   conn: DuckDBConnection, entry: Extract<Campaign["entry"], { on: "attribute_date" }>, ctx: EntryContext, userId: string,
 ): Promise<string> {
   const name = `"${entry.attribute}"`;
-  if (attribute(entry.attribute, ctx) === "NULL") return `the users table has no column ${name}`;
-  const row = (await conn.runAndReadAll(`SELECT trim(${attribute(entry.attribute, ctx)}::VARCHAR) AS raw,
+  const column = attribute(entry.attribute, ctx);
+  if (column === "NULL") return `the users table has no column ${name}`;
+  const row = (await conn.runAndReadAll(`SELECT trim(${column}::VARCHAR) AS raw,
       ${sqlIsoText(`${attributeTimeSql(entry.attribute, ctx)} + ${sqlInterval(entry.offsetMs)}`)} AS at
     FROM users u WHERE u.user_id = ${sqlString(userId)}`)).getRowObjects()[0];
   const raw = row?.raw === null || row?.raw === undefined ? "" : String(row.raw);
