@@ -53,7 +53,7 @@ export async function simulateHistory(conn: DuckDBConnection, o: HistoryOptions)
     await buildDerivedTables(conn, o.config, ctx);
     await buildStepTables(conn, o.until);
     for (const campaign of o.config.campaigns.values()) {
-      await conn.run(`CREATE OR REPLACE TEMP TABLE occ AS ${occurrenceTableSql(campaign, ctx)}`);
+      await conn.run(`CREATE OR REPLACE TEMP TABLE occ AS ${occurrenceTableSql(campaign, o.config.settings, ctx)}`);
       for (const [index, step] of campaign.steps.entries()) {
         const sent = await sendStep(conn, campaign, step, ctx, o);
         // Later steps of the campaign start from this one's sends and branch on its events.

@@ -339,6 +339,17 @@ describe("occurrences only the day shows are recorded, so their steps stay due",
     expect(day4.held.map((h) => [h.occurrence, h.status])).toEqual([["2026-11-20", "too_late"]]);
   });
 
+  it("a day whose step waits for the window is recorded though its midnight is more than the lateness ago, and later held as too late", async () => {
+    // The day of the 20th begins at 23:00 UTC on the 19th in Berlin; its step is due when the
+    // window opens at 08:00 UTC. At 07:30 that is 6h of lateness away, whatever midnight was.
+    const config = withCampaigns(daily({ latenessMs: 6 * 3_600_000, reentry: { policy: "always" } }));
+    const early = await plan(config, { users: overdue(2) }, "2026-11-20T07:30:00Z");
+    expect(early.sends).toEqual([]);
+    expect(early.entered).toEqual([{ userId: "ann", campaign: "overdue", occurrence: "2026-11-20" }]);
+    const next = await plan(config, { users: overdue(0), ledger: recorded(early, "2026-11-20T07:30:00Z") }, "2026-11-21T07:30:00Z");
+    expect(next.held.map((h) => [h.occurrence, h.status, h.dueAt])).toEqual([["2026-11-20", "too_late", "2026-11-20T08:00:00.000Z"]]);
+  });
+
   it("records an occurrence once, and only for entries the snapshot gives as of now or campaigns that re-enter by policy", async () => {
     const config = withCampaigns(
       daily({ steps: [step("hello", { waitMs: 2 * D })], reentry: { policy: "always" } }),
@@ -410,6 +421,20 @@ describe("under `never`, an occurrence a run saw on time stays the entry", () =>
     const day4 = await plan(abandon(), { users, events, ledger }, "2026-11-23T09:00:00Z");
     expect(day4.sends).toEqual([]);
     expect(day4.held).toEqual([]);
+  });
+
+  it("judges an occurrence past saving by its due in the send window, not by the checkout's instant", async () => {
+    // A checkout at 21:00 Berlin is due when the window opens at 09:00 (08:00 UTC): at 08:30
+    // it is on time under a 6h lateness, though the checkout was 12h30 ago. Held back (no
+    // email address yet), it is recorded as entered, so it stays the entry.
+    const config = withCampaigns({ ...abandon().campaigns.get("abandon")!, latenessMs: 6 * 3_600_000 });
+    const evening = checkout("2026-11-19T20:00:00Z");
+    const day1 = await plan(config, { users: [{ ...users[0]!, email: "" }], events: [evening] }, "2026-11-20T08:30:00Z");
+    expect(day1.held.map((h) => [h.occurrence, h.status, h.dueAt])).toEqual([["2026-11-19T20:00:00.000Z", "no_email", "2026-11-20T08:00:00.000Z"]]);
+    expect(day1.entered).toEqual([{ userId: "ann", campaign: "abandon", occurrence: "2026-11-19T20:00:00.000Z" }]);
+    // With a second checkout that morning it is still the on-time first one that is the entry.
+    const both = await plan(config, { users, events: [evening, checkout("2026-11-20T06:00:00Z")] }, "2026-11-20T08:30:00Z");
+    expect(both.sends.map((s) => s.occurrence)).toEqual(["2026-11-19T20:00:00.000Z"]);
   });
 
   it("under a cooldown, one first seen past saving and skipped does not keep a later one within the cooldown out", async () => {

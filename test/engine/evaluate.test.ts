@@ -94,6 +94,23 @@ describe("evaluate", () => {
     expect(p.sends.map((s) => s.dueAt)).toEqual(["2026-11-01T05:30:00.000Z"]);
   });
 
+  it("opens a window whose start falls in the hour the clocks turn back at the first of the two, not an hour later", async () => {
+    // New York, 2026-11-01: 01:30 comes twice, at 05:30 UTC (EDT) and 06:30 UTC (EST). A
+    // window opening at 01:30 opens at the first; signed up 00:00 EDT (04:00 UTC).
+    const config = withCampaigns(campaign());
+    const early = { ...config, settings: { ...config.settings, sendWindow: { startMinute: 90, endMinute: 18 * 60 } } };
+    const users = [{ ...ANN, timezone: "America/New_York", created_at: "2026-11-01T04:00:00Z" }];
+    expect((await plan(early, { users }, "2026-11-01T05:29:00Z")).sends).toEqual([]);
+    const p = await plan(early, { users }, "2026-11-01T05:45:00Z");
+    expect(p.sends.map((s) => s.dueAt)).toEqual(["2026-11-01T05:30:00.000Z"]);
+    // Lord Howe turns back half an hour (02:00 +11 becomes 01:30 +10:30 on 2026-04-05): a
+    // window opening at 01:45 opens at 14:45 UTC, not at 15:15.
+    const halfHour = { ...config, settings: { ...config.settings, sendWindow: { startMinute: 105, endMinute: 18 * 60 } } };
+    const lordHowe = [{ ...ANN, timezone: "Australia/Lord_Howe", created_at: "2026-04-04T13:00:00Z" }];
+    const q = await plan(halfHour, { users: lordHowe }, "2026-04-04T14:50:00Z");
+    expect(q.sends.map((s) => s.dueAt)).toEqual(["2026-04-04T14:45:00.000Z"]);
+  });
+
   it("waits exactly 24 hours for `1d` across a clock change, not until the same wall time", async () => {
     // The first email went at 09:00 EST (14:00 UTC) on 2026-03-07; a day later is 14:00 UTC,
     // 10:00 EDT, inside the window, so that is when the next step is due.

@@ -3,12 +3,13 @@
  * of the occurrence shares (goal reached since it began, exit condition holds now), so
  * that each step's query only joins small tables and never rescans the events.
  */
-import type { Campaign, Entry } from "../config/types.ts";
+import type { Campaign, Entry, Settings } from "../config/types.ts";
 import { DAY_MS } from "../duration.ts";
 import { compileCondition, whereSql } from "../sql/conditions.ts";
 import { entrySql, type EntryContext } from "../sql/entries.ts";
 import { sqlInstant, sqlInterval, sqlString } from "../sql/literals.ts";
 import { convertSql, userZoneSql } from "../sql/zones.ts";
+import { windowShiftMs, windowedDueSql } from "./_send-window.ts";
 
 /**
  * Entries whose occurrences the snapshot gives only as of now: each local day's `condition`
@@ -36,7 +37,7 @@ export const ONLY_NOW: ReadonlySet<Entry["on"]> = new Set(["condition", "engagem
  * occurrence kept (not merely the last one seen): a user who triggers every day under a
  * 3-day cooldown enters every third day.
  */
-export function occurrencesSql(campaign: Campaign, ctx: EntryContext): string {
+export function occurrencesSql(campaign: Campaign, settings: Settings, ctx: EntryContext): string {
   const members = campaign.audience ? `user_id IN (SELECT u.user_id FROM users u WHERE ${compileCondition(campaign.audience, ctx)})` : undefined;
   // A step that waits for a conversion follows the user out of the audience, as it does
   // past the goal: the audience of a nurture for trials that did not buy leaves out the
@@ -60,16 +61,16 @@ export function occurrencesSql(campaign: Campaign, ctx: EntryContext): string {
   const all = once(`${entered} UNION ALL ${recordedSql(campaign, ctx)}`);
   if (r.policy === "always") return all;
   const order = "PARTITION BY user_id ORDER BY occurred_at, occurrence";
-  // An occurrence no run has counted whose first steps were all due more than the lateness
-  // ago (before any send window) can only be skipped: no run saw it while it was on time
+  // An occurrence no run has counted whose first steps were all due, in the send window,
+  // more than the lateness ago can only be skipped: no run saw it while it was on time
   // (each run records the new occurrences it keeps under these policies, before it sends),
   // because the user was outside the audience then, the campaign did not exist yet, the
   // event arrived late or the runs stopped. It gives way to a later occurrence that can
   // still be sent, rather than use up `never` or a cooldown on an email never sent; so does
   // one a run first saw past saving and recorded only as skipped (not `counted`). One a
   // run saw on time and held back (its goal reached, no email, capped) is counted: it stays.
-  const past = `(NOT counted AND (recorded OR occurred_at < ${sqlInstant(pastCutoff(campaign, ctx.now))}))`;
-  if (r.policy === "never") return `SELECT * FROM (${all}) QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY counted DESC, ${past}, occurred_at, occurrence) = 1`;
+  const rows = withPastSql(all, campaign, settings, ctx);
+  if (r.policy === "never") return `SELECT * EXCLUDE (past) FROM (${rows}) QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY counted DESC, past, occurred_at, occurrence) = 1`;
   // Greedy, in time order. An occurrence at least the cooldown after the one before it is
   // always kept, so each run of closer occurrences (a "cluster") is resolved on its own,
   // from its first: the recursion is as deep as the most occurrences kept in one cluster.
@@ -89,10 +90,10 @@ export function occurrencesSql(campaign: Campaign, ctx: EntryContext): string {
         SELECT *, row_number() OVER (${order}) AS n, counted OR coalesce(t - lag(t) OVER (${order}) >= ${cooldown}, true) AS start
         FROM (SELECT * FROM (
             SELECT *, min(CASE WHEN counted THEN t END) OVER (${later}) AS next_counted,
-              min(CASE WHEN NOT recorded AND NOT ${past} THEN t END) OVER (${later}) AS next_live
-            FROM (SELECT *, ${clock} AS t FROM (${all})))
+              min(CASE WHEN NOT recorded AND NOT past THEN t END) OVER (${later}) AS next_live
+            FROM (SELECT *, ${clock} AS t FROM (${rows})))
           WHERE counted OR ((next_counted IS NULL OR next_counted - t >= ${cooldown})
-            AND (NOT ${past} OR next_live IS NULL OR next_live - t >= ${cooldown}))))),
+            AND (NOT past OR next_live IS NULL OR next_live - t >= ${cooldown}))))),
     kept(user_id, cluster, n, t) AS (
       SELECT user_id, cluster, n, t FROM o WHERE start
       UNION ALL
@@ -102,13 +103,47 @@ export function occurrencesSql(campaign: Campaign, ctx: EntryContext): string {
     SELECT o.user_id, o.occurred_at, o.occurrence, o.recorded, o.counted, o.in_audience FROM o JOIN kept k ON k.user_id = o.user_id AND k.n = o.n`;
 }
 
+/** The longest wait of the campaign's first steps (those that follow the entry, not another step). */
+function firstWaitMs(campaign: Campaign): number {
+  return Math.max(0, ...campaign.steps.filter((s) => s.after === undefined).map((s) => s.waitMs));
+}
+
 /**
- * The instant before which an occurrence is past saving: every first step (one that follows
- * the entry, not another step) was due, before any send window, more than the lateness ago.
+ * Where "past saving" begins: an occurrence is past saving when every first step was due,
+ * once the send window applies, more than the lateness ago. One that began at or after
+ * `cutoff` is not (the window only moves a moment later); one that began before `sure` is
+ * (the window moves a moment by at most `windowShiftMs`). Between them the user's zone decides.
  */
-function pastCutoff(campaign: Campaign, now: Date): Date {
-  const waits = campaign.steps.filter((s) => s.after === undefined).map((s) => s.waitMs);
-  return new Date(now.getTime() - campaign.latenessMs - Math.max(0, ...waits));
+function pastBounds(campaign: Campaign, settings: Settings, now: Date): { cutoff: Date; sure: Date } {
+  const cutoff = now.getTime() - campaign.latenessMs - firstWaitMs(campaign);
+  return { cutoff: new Date(cutoff), sure: new Date(cutoff - windowShiftMs(settings)) };
+}
+
+/**
+ * `user_id, occurrence, late` for `rows` (with `occurred_at` and the zone `tz`, between the
+ * bounds above): whether every first step was due, in the send window, more than the lateness ago.
+ */
+function lateSql(rows: string, campaign: Campaign, settings: Settings, ctx: EntryContext): string {
+  const raw = `occurred_at + ${sqlInterval(firstWaitMs(campaign))}`;
+  const limit = sqlInstant(new Date(ctx.now.getTime() - campaign.latenessMs));
+  return `SELECT user_id, occurrence, due < ${limit} AS late FROM (${windowedDueSql(rows, raw, "tz", settings, ctx.zones)})`;
+}
+
+/**
+ * Occurrence `rows` (user_id, occurred_at, occurrence, recorded, counted, …) with `past`: not
+ * counted, and recorded (first seen past saving: only skipped keys) or past saving (see
+ * `pastBounds`), judged as the step's due is: a condition day that begins at midnight is on
+ * time until the lateness after the window's opening, not after midnight.
+ */
+function withPastSql(rows: string, campaign: Campaign, settings: Settings, ctx: EntryContext): string {
+  const { cutoff, sure } = pastBounds(campaign, settings, ctx.now);
+  const zone = ctx.zones ? "u.timezone" : userZoneSql("u.timezone", ctx.zones, ctx.timezone);
+  // Only the few occurrences between the bounds read their user's zone.
+  const between = `SELECT a.user_id, a.occurrence, a.occurred_at, ${zone} AS tz FROM a JOIN users u ON u.user_id = a.user_id
+    WHERE NOT a.recorded AND a.occurred_at >= ${sqlInstant(sure)} AND a.occurred_at < ${sqlInstant(cutoff)}`;
+  return `WITH a AS MATERIALIZED (${rows})
+    SELECT a.*, NOT a.counted AND (a.recorded OR a.occurred_at < ${sqlInstant(sure)} OR coalesce(b.late, false)) AS past
+    FROM a LEFT JOIN (${lateSql(between, campaign, settings, ctx)}) b ON b.user_id = a.user_id AND b.occurrence = a.occurrence`;
 }
 
 /**
@@ -144,11 +179,14 @@ function recordedSql(campaign: Campaign, ctx: EntryContext): string {
  * already past saving is left out: its first steps can only be skipped, and their
  * `skipped` records keep it out of later plans without making it an entry.
  */
-export function newOccurrencesSql(campaign: Campaign, occ: string, now: Date): string | undefined {
+export function newOccurrencesSql(campaign: Campaign, occ: string, settings: Settings, ctx: EntryContext): string | undefined {
   const recorded = ONLY_NOW.has(campaign.entry.on) || campaign.reentry.policy !== "always";
-  return recorded
-    ? `SELECT user_id, occurrence FROM ${occ} WHERE NOT recorded AND occurred_at >= ${sqlInstant(pastCutoff(campaign, now))}`
-    : undefined;
+  if (!recorded) return undefined;
+  const { cutoff, sure } = pastBounds(campaign, settings, ctx.now);
+  const between = `SELECT user_id, occurrence, occurred_at, tz FROM ${occ}
+    WHERE NOT recorded AND occurred_at >= ${sqlInstant(sure)} AND occurred_at < ${sqlInstant(cutoff)}`;
+  return `SELECT user_id, occurrence FROM ${occ} WHERE NOT recorded AND occurred_at >= ${sqlInstant(cutoff)}
+    UNION ALL SELECT user_id, occurrence FROM (${lateSql(between, campaign, settings, ctx)}) WHERE NOT late`;
 }
 
 /**
@@ -161,7 +199,7 @@ export function newOccurrencesSql(campaign: Campaign, occ: string, now: Date): s
  * alphabetical order and comma-separated, or NULL; needs the `suppressed` table of the derived tables). They
  * are read here, once per campaign, rather than by each step.
  */
-export function occurrenceTableSql(campaign: Campaign, ctx: EntryContext): string {
+export function occurrenceTableSql(campaign: Campaign, settings: Settings, ctx: EntryContext): string {
   const now = sqlInstant(ctx.now);
   const goal = campaign.goal
     ? `EXISTS (SELECT 1 FROM events g WHERE g.user_id = o.user_id AND g.event = ${sqlString(campaign.goal.event)}
@@ -170,6 +208,6 @@ export function occurrenceTableSql(campaign: Campaign, ctx: EntryContext): strin
   const exited = campaign.exit ? `o.user_id IN (SELECT u.user_id FROM users u WHERE ${compileCondition(campaign.exit, ctx)})` : "false";
   return `SELECT o.user_id, o.occurred_at, o.occurrence, o.recorded, o.in_audience, ${goal} AS goal_reached, ${exited} AS exited,
       ${userZoneSql("u.timezone", ctx.zones, ctx.timezone)} AS tz, nullif(trim(u.email), '') IS NULL AS no_email, p.reason AS suppressed
-    FROM (${occurrencesSql(campaign, ctx)}) o JOIN users u ON u.user_id = o.user_id
+    FROM (${occurrencesSql(campaign, settings, ctx)}) o JOIN users u ON u.user_id = o.user_id
     LEFT JOIN (SELECT user_id, string_agg(DISTINCT reason, ',' ORDER BY reason) AS reason FROM suppressed GROUP BY user_id) p ON p.user_id = o.user_id`;
 }

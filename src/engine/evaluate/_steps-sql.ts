@@ -10,7 +10,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { BranchOn, Campaign, Settings, Step } from "../config/types.ts";
 import { whereSql, type CompileContext } from "../sql/conditions.ts";
 import { sqlInstant, sqlInterval, sqlString } from "../sql/literals.ts";
-import { convertSql } from "../sql/zones.ts";
+import { inWindowSql, windowedDueSql } from "./_send-window.ts";
 
 /** SQL for the message key of four SQL expressions (user, campaign, step, occurrence); equals `messageKey()`. */
 const keyOfSql = (user: string, campaign: string, step: string, occurrence: string): string =>
@@ -19,25 +19,6 @@ const keyOfSql = (user: string, campaign: string, step: string, occurrence: stri
 /** SQL for the message key of a user and occurrence (SQL) in a named campaign and step; equals `messageKey()`. */
 export const keySql = (user: string, campaign: string, step: string, occurrence: string): string =>
   keyOfSql(user, sqlString(campaign), sqlString(step), occurrence);
-
-/** Moves a local time forward to the next opening of the send window (still local time). */
-function windowedLocal(local: string, settings: Settings): string {
-  const { startMinute: start, endMinute: end } = settings.sendWindow;
-  const minute = `(hour(${local}) * 60 + minute(${local}))`;
-  const open = (days: number): string => `date_trunc('day', ${local}) + INTERVAL ${days} DAY + INTERVAL ${start} MINUTE`;
-  return `CASE WHEN ${minute} < ${start} THEN ${open(0)} WHEN ${minute} >= ${end} THEN ${open(1)} ELSE ${local} END`;
-}
-
-/** Whether `now` is inside the send window in zone `tz`: a constant list when the zones are known. */
-function inWindowSql(tz: string, settings: Settings, ctx: CompileContext): string {
-  const { startMinute: start, endMinute: end } = settings.sendWindow;
-  if (ctx.zones) {
-    const open = [...ctx.zones.now].filter(([, f]) => f.minute >= start && f.minute < end).map(([z]) => sqlString(z));
-    return open.length ? `${tz} IN (${open.join(", ")})` : "false";
-  }
-  const local = `timezone(${tz}, ${sqlInstant(ctx.now)})`;
-  return `(hour(${local}) * 60 + minute(${local})) BETWEEN ${start} AND ${end - 1}`;
-}
 
 /**
  * Tables every step query joins instead of rescanning the ledger and the events; built
@@ -170,17 +151,9 @@ export function stepSql(
   return `WITH k AS (${k}
     ), todo AS (
       SELECT k.*, ${step.after ? "k.prev_sent_at" : "k.occurred_at"} AS base FROM k
-    ), l AS (
-      -- The window only ever moves a moment later, so a raw moment after now cannot be due.
-      SELECT todo.*, ${convertSql("tz", raw, ctx.zones)} AS local_raw FROM todo
-      WHERE base IS NOT NULL${options.upcoming ? "" : ` AND ${raw} <= ${now}`}
-    ), w AS (
-      SELECT l.*, ${windowedLocal("local_raw", settings)} AS local_due FROM l
     ), c AS (
-      -- Windowed once, then converted: inside each zone's arm the window would be compiled once per zone.
-      -- A moment the window leaves alone keeps its instant: converting a local time back is
-      -- ambiguous in the hour a clock turns back, and DuckDB would take the later one.
-      SELECT w.*, CASE WHEN local_due = local_raw THEN ${raw} ELSE ${convertSql("tz", "local_due", ctx.zones)} END AS due FROM w
+      -- The window only ever moves a moment later, so a raw moment after now cannot be due.
+      ${windowedDueSql(`SELECT * FROM todo WHERE base IS NOT NULL${options.upcoming ? "" : ` AND ${raw} <= ${now}`}`, raw, "tz", settings, ctx.zones)}
     )
     SELECT c.user_id, c.occurrence, c.occurred_at, ${orphans ? "c.key" : keySql("c.user_id", campaign.id, step.id, "c.occurrence")} AS key, c.due,
       ${branch.holds} AS branch_taken,${options.upcoming ? ` ${branch.closed} AS branch_closed,` : ""} ${goal} AS goal_reached, c.exited, ${inWindow} AS in_window, c.no_email, c.suppressed

@@ -88,8 +88,8 @@ interface CandidateRow {
 async function campaignRows(
   conn: DuckDBConnection, campaign: Campaign, config: Config, ctx: EntryContext, orphans: boolean, entered: NewOccurrence[],
 ): Promise<CandidateRow[]> {
-  await conn.run(`CREATE OR REPLACE TEMP TABLE occ AS ${occurrenceTableSql(campaign, ctx)}`);
-  const fresh = newOccurrencesSql(campaign, "occ", ctx.now);
+  await conn.run(`CREATE OR REPLACE TEMP TABLE occ AS ${occurrenceTableSql(campaign, config.settings, ctx)}`);
+  const fresh = newOccurrencesSql(campaign, "occ", config.settings, ctx);
   if (fresh) {
     for (const r of (await conn.runAndReadAll(fresh)).getRowObjects()) {
       entered.push({ userId: String(r.user_id), campaign: campaign.id, occurrence: String(r.occurrence) });

@@ -140,7 +140,7 @@ async function explainCampaign(
   const audienceMatches = campaign.audience
     ? (await strings(conn, `SELECT 'y' AS v FROM users u WHERE u.user_id = ${user} AND (${compileCondition(campaign.audience, ctx)})`)).length > 0
     : null;
-  await conn.run(`CREATE OR REPLACE TEMP TABLE explain_occ AS SELECT * FROM (${occurrenceTableSql(campaign, ctx)}) WHERE user_id = ${user}`);
+  await conn.run(`CREATE OR REPLACE TEMP TABLE explain_occ AS SELECT * FROM (${occurrenceTableSql(campaign, config.settings, ctx)}) WHERE user_id = ${user}`);
   const occ = (await conn.runAndReadAll("SELECT occurrence, goal_reached, exited FROM explain_occ ORDER BY occurred_at, occurrence")).getRowObjects();
   const occurrences = occ.map((o) => String(o.occurrence));
   const latest = occ.at(-1);
