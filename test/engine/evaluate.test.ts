@@ -323,8 +323,31 @@ describe("evaluate", () => {
       expect([...later.sends, ...later.held]).toEqual([]);
     }
     const why = await explain(withCampaigns(c), await openData({ users, events, ledger }), "ann", new Date("2026-11-22T10:30:00Z"));
-    expect(why.campaigns[0]).toMatchObject({ verdict: "stopped" });
-    expect(why.campaigns[0]!.summary).toContain('step "next" was skipped (exited: the campaign\'s exit condition holds), and the steps after it follow a sent email only');
+    expect(why.campaigns[0]).toMatchObject({ verdict: "ended", endedBy: "exit" });
+    expect(why.campaigns[0]!.summary).toContain('step "next" was skipped because its exit condition (sequences/t.json /exit) held, which ended the occurrence');
+  });
+
+  it("ends the whole occurrence at an exit: a sibling branch after the same email stays unsent once the condition stops holding", async () => {
+    // "nudge" and "later" both follow "hello"; the exit holds when "nudge" is due, and has
+    // lapsed by the time "later" is.
+    const c = campaign({
+      steps: [step("hello"), step("nudge", { after: "hello", waitMs: D }), step("later", { after: "hello", waitMs: 2 * D })],
+      exit: { kind: "event", event: "login", min: 1, withinMs: D }, latenessMs: 3 * D,
+    });
+    const users = [{ ...ANN, timezone: "UTC" }];
+    const events = [{ user_id: "ann", event: "login", ts: "2026-11-21T08:00:00Z" }]; // the exit holds until the 22nd, 08:00
+    const helloSent = sent(keyOf("hello"), "2026-11-20T09:00:00Z");
+    const held = await plan(withCampaigns(c), { users, events, ledger: helloSent }, "2026-11-21T10:00:00Z");
+    expect(held.held.map((h) => [h.step, h.status])).toEqual([["nudge", "exited"]]);
+    const ledger = [...helloSent, ...planRecords(held, "2026-11-21T10:00:00Z", "r2")];
+    const later = await plan(withCampaigns(c), { users, events, ledger }, "2026-11-22T10:00:00Z");
+    expect(later.sends).toEqual([]);
+    expect(later.held.map((h) => [h.step, h.status, h.reason])).toEqual([
+      ["later", "exited", "the campaign's exit condition held at an earlier step, which ended the occurrence"],
+    ]);
+    // explain, after the exit lapsed and before "later" is due (09:00), does not promise it.
+    const why = await explain(withCampaigns(c), await openData({ users, events, ledger }), "ann", new Date("2026-11-22T08:30:00Z"));
+    expect(why.campaigns[0]).toMatchObject({ verdict: "ended", endedBy: "exit", upcoming: [] });
   });
 
   it("`no_event`: an event at exactly anchor + within counts as done within the window; a millisecond later it does not", async () => {

@@ -193,7 +193,8 @@ export function newOccurrencesSql(campaign: Campaign, occ: string, settings: Set
  * The occurrence table a campaign's steps read: occurrences with `recorded` (the ledger
  * holds it), `in_audience` (false only for an occurrence kept for a `converted` step of
  * a user who has left the audience: see `occurrencesSql`), `goal_reached` (the goal event happened at or after the occurrence began, up
- * to now), `exited` (the exit condition holds for the user now), and the facts about the
+ * to now), `exited` (the exit condition holds for the user now), `exit_ended` (a run skipped
+ * a step of it by the exit, which ended it; reads `exited_occurrences`), and the facts about the
  * user every step reads: the
  * effective time zone `tz`, `no_email`, and `suppressed` (every suppression reason, in
  * alphabetical order and comma-separated, or NULL; needs the `suppressed` table of the derived tables). They
@@ -206,7 +207,10 @@ export function occurrenceTableSql(campaign: Campaign, settings: Settings, ctx: 
         AND g.ts >= o.occurred_at AND g.ts <= ${now}${whereSql(campaign.goal.where, "g")})`
     : "false";
   const exited = campaign.exit ? `o.user_id IN (SELECT u.user_id FROM users u WHERE ${compileCondition(campaign.exit, ctx)})` : "false";
-  return `SELECT o.user_id, o.occurred_at, o.occurrence, o.recorded, o.in_audience, ${goal} AS goal_reached, ${exited} AS exited,
+  // A step the exit held, which a run recorded as skipped, ended the occurrence: its other
+  // steps (a sibling branch after the same email) stay unsent once the exit stops holding.
+  const ended = `EXISTS (SELECT 1 FROM exited_occurrences x WHERE x.campaign = ${sqlString(campaign.id)} AND x.user_id = o.user_id AND x.occurrence = o.occurrence)`;
+  return `SELECT o.user_id, o.occurred_at, o.occurrence, o.recorded, o.in_audience, ${goal} AS goal_reached, ${exited} AS exited, ${ended} AS exit_ended,
       ${userZoneSql("u.timezone", ctx.zones, ctx.timezone)} AS tz, nullif(trim(u.email), '') IS NULL AS no_email, p.reason AS suppressed
     FROM (${occurrencesSql(campaign, settings, ctx)}) o JOIN users u ON u.user_id = o.user_id
     LEFT JOIN (SELECT user_id, string_agg(DISTINCT reason, ',' ORDER BY reason) AS reason FROM suppressed GROUP BY user_id) p ON p.user_id = o.user_id`;

@@ -36,6 +36,9 @@ export const keySql = (user: string, campaign: string, step: string, occurrence:
  *   entered_occurrences(campaign, user_id, occurrence)
  *                                             the ledger's `entered` records: occurrences
  *                                             new to the ledger (see `Plan.entered`)
+ *   exited_occurrences(campaign, user_id, occurrence)
+ *                                             occurrences a run skipped a step of by the
+ *                                             campaign's exit (`exited: …`): they ended
  *   message_events(key, user_id, opened_at, clicked_at)
  *                                             first human open (see email_activity: not a
  *                                             machine open) and first click per key
@@ -54,6 +57,10 @@ export async function buildStepTables(conn: DuckDBConnection, now: Date): Promis
   await conn.run(`CREATE OR REPLACE TEMP TABLE entered_occurrences AS
     SELECT DISTINCT campaign, user_id, occurrence FROM ledger
     WHERE kind = 'entered' AND "at" <= ${sqlInstant(now)} AND campaign IS NOT NULL AND user_id IS NOT NULL AND occurrence IS NOT NULL`);
+  await conn.run(`CREATE OR REPLACE TEMP TABLE exited_occurrences AS
+    SELECT DISTINCT campaign, user_id, occurrence FROM ledger
+    WHERE kind = 'skipped' AND starts_with(reason, 'exited:') AND "at" <= ${sqlInstant(now)}
+      AND campaign IS NOT NULL AND user_id IS NOT NULL AND occurrence IS NOT NULL`);
   // A view, not a copy: at 1M users the copy was 8M rows the memory cap had to make room for.
   await conn.run("CREATE OR REPLACE TEMP VIEW sent_keys AS SELECT * FROM done_keys WHERE sent_at IS NOT NULL");
   // From email_activity (built with the derived tables, as of `now`), which already reads
@@ -110,7 +117,7 @@ function branchSql(when: BranchOn, sentAt: string, by: string, campaign: Campaig
 
 /**
  * Candidate rows of one step: user_id, occurrence, key, due, and flags. `occurrences` is a
- * table made by `occurrenceTableSql` (occurrences with goal_reached, exited, tz, no_email, suppressed). Reads the
+ * table made by `occurrenceTableSql` (occurrences with goal_reached, exited, exit_ended, tz, no_email, suppressed). Reads the
  * tables of `buildStepTables`; `orphans` is what `hasOrphanKeys` said of them. With
  * `upcoming`, rows whose moment is still to come are included too (explain shows when they
  * will be due), with `branch_closed`: the branch can no longer be taken.
@@ -139,12 +146,12 @@ export function stepSql(
   // (user, occurrence) and a key is hashed only for the rows that are left.
   const k = orphans
     ? `SELECT o.*, ${step.after ? "p.sent_at" : "NULL::TIMESTAMPTZ"} AS prev_sent_at FROM (
-        SELECT o.user_id, o.occurrence, o.occurred_at, o.goal_reached, o.exited, o.tz, o.no_email, o.suppressed,
+        SELECT o.user_id, o.occurrence, o.occurred_at, o.goal_reached, o.exited, o.exit_ended, o.tz, o.no_email, o.suppressed,
           ${keySql("o.user_id", campaign.id, step.id, "o.occurrence")} AS key,
           ${step.after ? keySql("o.user_id", campaign.id, step.after, "o.occurrence") : "NULL::VARCHAR"} AS prev_key
         FROM ${occurrences} o${members}) o${step.after ? ` LEFT JOIN ${sent} p ON p.key = o.prev_key` : ""}
       WHERE NOT EXISTS (SELECT 1 FROM ${done} d WHERE d.key = o.key)`
-    : `SELECT o.user_id, o.occurrence, o.occurred_at, o.goal_reached, o.exited, o.tz, o.no_email, o.suppressed,
+    : `SELECT o.user_id, o.occurrence, o.occurred_at, o.goal_reached, o.exited, o.exit_ended, o.tz, o.no_email, o.suppressed,
         ${step.after ? "p.key" : "NULL::VARCHAR"} AS prev_key, ${step.after ? "p.sent_at" : "NULL::TIMESTAMPTZ"} AS prev_sent_at
       FROM (SELECT * FROM ${occurrences} o${members}) o${step.after ? ` LEFT JOIN ${sent} p ON p.user_id = o.user_id AND p.occurrence = o.occurrence` : ""}
       WHERE NOT EXISTS (SELECT 1 FROM ${done} d WHERE d.user_id = o.user_id AND d.occurrence = o.occurrence)`;
@@ -156,7 +163,7 @@ export function stepSql(
       ${windowedDueSql(`SELECT * FROM todo WHERE base IS NOT NULL${options.upcoming ? "" : ` AND ${raw} <= ${now}`}`, raw, "tz", settings, ctx.zones)}
     )
     SELECT c.user_id, c.occurrence, c.occurred_at, ${orphans ? "c.key" : keySql("c.user_id", campaign.id, step.id, "c.occurrence")} AS key, c.due,
-      ${branch.holds} AS branch_taken,${options.upcoming ? ` ${branch.closed} AS branch_closed,` : ""} ${goal} AS goal_reached, c.exited, ${inWindow} AS in_window, c.no_email, c.suppressed
+      ${branch.holds} AS branch_taken,${options.upcoming ? ` ${branch.closed} AS branch_closed,` : ""} ${goal} AS goal_reached, c.exited, c.exit_ended, ${inWindow} AS in_window, c.no_email, c.suppressed
     FROM c${step.after ? " LEFT JOIN message_events m ON m.key = c.prev_key AND m.user_id = c.user_id" : ""}
     ${options.upcoming ? "" : `WHERE c.due <= ${now}`}`;
 }

@@ -77,8 +77,11 @@ async function newSuppressions(conn: DuckDBConnection): Promise<NewSuppression[]
 interface CandidateRow {
   identity: SendIdentity;
   reason: string;
-  /** `suppressed`: every reason the user is suppressed for (unsubscribed, complained, bounced). */
-  flags: { goal: boolean; exited: boolean; inWindow: boolean; noEmail: boolean; suppressed: string[] };
+  /**
+   * `exited`: the exit condition holds now; `exitEnded`: a run skipped an earlier step of the
+   * occurrence by it; `suppressed`: every reason the user is suppressed for (unsubscribed, complained, bounced).
+   */
+  flags: { goal: boolean; exited: boolean; exitEnded: boolean; inWindow: boolean; noEmail: boolean; suppressed: string[] };
 }
 
 /**
@@ -112,7 +115,7 @@ async function campaignRows(
         },
         reason: `${describeStep(campaign, step.id)} (occurrence ${String(r.occurrence)})`,
         flags: {
-          goal: r.goal_reached === true, exited: r.exited === true, inWindow: r.in_window === true,
+          goal: r.goal_reached === true, exited: r.exited === true, exitEnded: r.exit_ended === true, inWindow: r.in_window === true,
           noEmail: r.no_email === true, suppressed: r.suppressed === null ? [] : String(r.suppressed).split(","),
         },
       });
@@ -127,16 +130,17 @@ function holdStatus(row: CandidateRow, campaign: Campaign, config: Config, now: 
   const late = now.getTime() - Date.parse(identity.dueAt);
   const suppressBy = isMarketing(identity.type) ? config.settings.suppression.marketing : config.settings.suppression.service;
   const goal = `goal "${campaign.goal?.event}" reached`;
-  const exited = "the campaign's exit condition holds";
+  // The exit holds now, or held when a run skipped an earlier step by it, which ended the occurrence.
+  const exited = flags.exited ? "the campaign's exit condition holds" : "the campaign's exit condition held at an earlier step, which ended the occurrence";
   // Too late first: a row past its allowance can never be sent, whatever else holds it, so
   // it is recorded as skipped and leaves the plan, instead of being held by its goal or
   // exit in every run from then on.
   if (late > campaign.latenessMs) {
-    const also = flags.goal ? `; ${goal}` : flags.exited ? `; ${exited}` : "";
+    const also = flags.goal ? `; ${goal}` : flags.exited || flags.exitEnded ? `; ${exited}` : "";
     return { status: "too_late", reason: `due ${identity.dueAt}, more than the lateness allowance ago${also}` };
   }
   if (flags.goal) return { status: "goal_reached", reason: goal };
-  if (flags.exited) return { status: "exited", reason: exited };
+  if (flags.exited || flags.exitEnded) return { status: "exited", reason: exited };
   if (flags.noEmail) return { status: "no_email", reason: "the user has no email address" };
   const suppressedFor = flags.suppressed.find((reason) => suppressBy.includes(reason as never));
   if (suppressedFor) {

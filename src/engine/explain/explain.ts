@@ -77,8 +77,9 @@ export interface CampaignExplanation {
   branchesNotTaken: BranchNotTaken[];
   /**
    * What ended the latest occurrence's remaining steps before their moment: its goal was
-   * reached, or its exit condition holds. Those steps are not upcoming; when their moment
-   * comes the plan holds them for the same reason.
+   * reached, or its exit condition holds, or held when a run skipped a step by it (which
+   * ended the occurrence). Those steps are not upcoming; when their moment comes the plan
+   * holds them for the same reason.
    */
   endedBy: "goal" | "exit" | null;
 }
@@ -150,11 +151,13 @@ async function explainCampaign(
   let endedBy: CampaignExplanation["endedBy"] = null;
   const orphans = await hasOrphanKeys(conn);
   for (const [order, step] of campaign.steps.entries()) {
-    const rows = (await conn.runAndReadAll(`SELECT occurrence, branch_taken, branch_closed, goal_reached, exited,
+    const rows = (await conn.runAndReadAll(`SELECT occurrence, branch_taken, branch_closed, goal_reached, exited, exit_ended,
         ${sqlIsoText("due")} AS due, due > ${sqlInstant(ctx.now)} AS later
       FROM (${stepSql(campaign, step, "explain_occ", config.settings, ctx, { upcoming: true, orphans })}) ORDER BY due`)).getRowObjects();
     const needed = step.when && step.after ? describeWhen(step.when, step.after) : undefined;
     for (const r of rows) {
+      // A step of an occurrence the exit ended is never sent (the plan holds it, once due, as exited).
+      if (r.later === true && r.exit_ended === true) continue;
       // The plan's order of precedence: a goal reached holds a row before an exit does.
       const ended = r.goal_reached === true ? "goal" : r.exited === true ? "exit" : null;
       const notTaken = needed !== undefined && (r.later === true ? r.branch_closed === true : r.branch_taken !== true);
@@ -167,13 +170,16 @@ async function explainCampaign(
     }
   }
   upcoming.sort((a, b) => a.due.localeCompare(b.due) || a.order - b.order);
-  // The latest occurrence stopped at a skipped step (too late, or by the exit): the steps after it follow a sent email only.
+  // The latest occurrence stopped at a step skipped by the exit, which ended it; or at one
+  // skipped as too late: the steps after it follow a sent email only.
   const mine = history.filter((h) => h.occurrence === latest?.occurrence);
+  const exitSkip = mine.find((h) => h.kind === "skipped" && isExitSkip(h));
   // So did one whose every record is a skip (a one-email trigger missed): nothing was sent.
-  const stoppedAt = mine.find((h) => h.kind === "skipped"
+  const stoppedAt = exitSkip ?? mine.find((h) => h.kind === "skipped"
     && campaign.steps.some((s) => s.after === h.step && !mine.some((m) => m.step === s.id)))
     ?? (mine.some((m) => m.kind === "sent") ? undefined : mine.find((h) => h.kind === "skipped"));
-  if (stoppedAt && !endedBy) endedBy = latest?.goal_reached === true ? "goal" : latest?.exited === true ? "exit" : null;
+  if (exitSkip) endedBy = "exit";
+  else if (stoppedAt && !endedBy) endedBy = latest?.goal_reached === true ? "goal" : latest?.exited === true ? "exit" : null;
 
   const base = {
     id: campaign.id, kind: campaign.kind, file: campaign.origin.file, entered, occurrences, audienceMatches, sends, held, history,
@@ -205,6 +211,9 @@ async function attributeDateDetail(
   const moment = `${name}${entry.offsetMs ? " + the offset" : ""} is ${at}`;
   return at > ctx.now.toISOString() ? `${moment}, which is still to come` : `${moment}, but the user signed up after now`;
 }
+
+/** A `skipped` record of a step the campaign's exit held (see `planRecords`). */
+const isExitSkip = (h: LedgerLine): boolean => h.detail?.startsWith("exited:") === true;
 
 /** Occurrences are instants (ISO, UTC) or local days (YYYY-MM-DD): both sort as text. */
 const byOccurrence = (a: string, b: string): number => a.localeCompare(b);
@@ -242,7 +251,9 @@ function verdict(
     // `within` 1d), and ends the occurrence only once a run holds a step by it.
     const summary = f.endedBy === "goal"
       ? `ended: its goal "${campaign.goal?.event}" was reached, so no further step is sent`
-      : `ended: its exit condition (${campaign.origin.file} /exit) holds, so the next step is skipped, and the occurrence ended, if it still holds when that step is due`;
+      : stoppedAt && isExitSkip(stoppedAt)
+        ? `ended: step "${stoppedAt.step}" was skipped because its exit condition (${campaign.origin.file} /exit) held, which ended the occurrence, so no further step is sent`
+        : `ended: its exit condition (${campaign.origin.file} /exit) holds, so the next step is skipped, and the occurrence ended, if it still holds when that step is due`;
     return { verdict: "ended", summary: `${summary}; ${steps}` };
   }
   if (stoppedAt) {
