@@ -39,6 +39,13 @@ function attribute(r: Raw, ctx: FileContext, at: string): Condition {
       report(ctx, "bad-duration", `${at}/value`, `op "${op}" takes a duration as value, not ${JSON.stringify(value)}`, "write it like 2d, 4h, 30m");
       return base;
     }
+    // The op says the direction: "-1d" would turn within_next into "the day before now" and
+    // more_than_ago into "any date up to a day from now".
+    if (duration < 0) {
+      report(ctx, "bad-duration", `${at}/value`, `op "${op}" takes a duration that is not negative, not ${JSON.stringify(value)}`,
+        op === "within_next" ? 'the op gives the direction: write "1d", or use within_last for the past' : 'the op gives the direction: write "1d", or use within_next for the future');
+      return base;
+    }
     return { ...base, durationMs: duration };
   }
   const isList = Array.isArray(value);
