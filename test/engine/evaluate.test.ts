@@ -64,11 +64,16 @@ describe("evaluate", () => {
     expect(p.sends.map((s) => s.dueAt)).toEqual(["2026-03-08T13:00:00.000Z"]);
   });
 
+  /** The one-step signup sequence under a send window from `start` to `end` (minutes after local midnight). */
+  const inWindow = (start: number, end = 18 * 60): Config => {
+    const config = withCampaigns(campaign());
+    return { ...config, settings: { ...config.settings, sendWindow: { startMinute: start, endMinute: end } } };
+  };
+
   it("opens a window whose start falls in the hour clocks skip that long after the change, as calendars do", async () => {
     // New York, 2026-03-08: 02:00 EST becomes 03:00 EDT (07:00 UTC), so 02:30 does not
     // exist that day; the window opens at 03:30 EDT, 07:30 UTC. Signed up 01:00 EST.
-    const config = withCampaigns(campaign());
-    const early = { ...config, settings: { ...config.settings, sendWindow: { startMinute: 150, endMinute: 18 * 60 } } };
+    const early = inWindow(150);
     const users = [{ ...ANN, timezone: "America/New_York", created_at: "2026-03-08T06:00:00Z" }];
     expect((await plan(early, { users }, "2026-03-08T07:29:00Z")).sends).toEqual([]);
     const p = await plan(early, { users }, "2026-03-08T07:30:00Z");
@@ -87,8 +92,7 @@ describe("evaluate", () => {
   it("makes a moment in the hour the clocks turn back due at that moment, not an hour later", async () => {
     // New York, 2026-11-01: 01:00–02:00 local happens twice. Signed up 05:30 UTC, 01:30 EDT
     // (the first 01:30); a window open all day leaves the moment as it is.
-    const config = withCampaigns(campaign());
-    const allDay = { ...config, settings: { ...config.settings, sendWindow: { startMinute: 0, endMinute: 24 * 60 } } };
+    const allDay = inWindow(0, 24 * 60);
     const users = [{ ...ANN, timezone: "America/New_York", created_at: "2026-11-01T05:30:00Z" }];
     const p = await plan(allDay, { users }, "2026-11-01T05:30:00Z");
     expect(p.sends.map((s) => s.dueAt)).toEqual(["2026-11-01T05:30:00.000Z"]);
@@ -97,15 +101,14 @@ describe("evaluate", () => {
   it("opens a window whose start falls in the hour the clocks turn back at the first of the two, not an hour later", async () => {
     // New York, 2026-11-01: 01:30 comes twice, at 05:30 UTC (EDT) and 06:30 UTC (EST). A
     // window opening at 01:30 opens at the first; signed up 00:00 EDT (04:00 UTC).
-    const config = withCampaigns(campaign());
-    const early = { ...config, settings: { ...config.settings, sendWindow: { startMinute: 90, endMinute: 18 * 60 } } };
+    const early = inWindow(90);
     const users = [{ ...ANN, timezone: "America/New_York", created_at: "2026-11-01T04:00:00Z" }];
     expect((await plan(early, { users }, "2026-11-01T05:29:00Z")).sends).toEqual([]);
     const p = await plan(early, { users }, "2026-11-01T05:45:00Z");
     expect(p.sends.map((s) => s.dueAt)).toEqual(["2026-11-01T05:30:00.000Z"]);
     // Lord Howe turns back half an hour (02:00 +11 becomes 01:30 +10:30 on 2026-04-05): a
     // window opening at 01:45 opens at 14:45 UTC, not at 15:15.
-    const halfHour = { ...config, settings: { ...config.settings, sendWindow: { startMinute: 105, endMinute: 18 * 60 } } };
+    const halfHour = inWindow(105);
     const lordHowe = [{ ...ANN, timezone: "Australia/Lord_Howe", created_at: "2026-04-04T13:00:00Z" }];
     const q = await plan(halfHour, { users: lordHowe }, "2026-04-04T14:50:00Z");
     expect(q.sends.map((s) => s.dueAt)).toEqual(["2026-04-04T14:45:00.000Z"]);
