@@ -5,10 +5,9 @@
  */
 import type { Settings } from "../config/types.ts";
 import type { CompileContext } from "../sql/conditions.ts";
+import { DAY_MS, HOUR_MS } from "../duration.ts";
 import { sqlInstant, sqlString } from "../sql/literals.ts";
 import { convertSql, type Zones } from "../sql/zones.ts";
-
-const HOUR_MS = 3_600_000;
 
 /** Moves a local time forward to the next opening of the send window (still local time). */
 function windowedLocal(local: string, settings: Settings): string {
@@ -25,7 +24,7 @@ function windowedLocal(local: string, settings: Settings): string {
  */
 export function windowShiftMs(settings: Settings): number {
   const { startMinute: start, endMinute: end } = settings.sendWindow;
-  return (24 * 60 - (end - start)) * 60_000 + 2 * HOUR_MS;
+  return DAY_MS - (end - start) * 60_000 + 2 * HOUR_MS;
 }
 
 /**

@@ -131,16 +131,17 @@ function holdStatus(row: CandidateRow, campaign: Campaign, config: Config, now: 
   const suppressBy = isMarketing(identity.type) ? config.settings.suppression.marketing : config.settings.suppression.service;
   const goal = `goal "${campaign.goal?.event}" reached`;
   // The exit holds now, or held when a run skipped an earlier step by it, which ended the occurrence.
-  const exited = flags.exited ? "the campaign's exit condition holds" : "the campaign's exit condition held at an earlier step, which ended the occurrence";
+  const exited = flags.exited ? "the campaign's exit condition holds"
+    : flags.exitEnded ? "the campaign's exit condition held at an earlier step, which ended the occurrence" : undefined;
   // Too late first: a row past its allowance can never be sent, whatever else holds it, so
   // it is recorded as skipped and leaves the plan, instead of being held by its goal or
   // exit in every run from then on.
   if (late > campaign.latenessMs) {
-    const also = flags.goal ? `; ${goal}` : flags.exited || flags.exitEnded ? `; ${exited}` : "";
+    const also = flags.goal ? `; ${goal}` : exited ? `; ${exited}` : "";
     return { status: "too_late", reason: `due ${identity.dueAt}, more than the lateness allowance ago${also}` };
   }
   if (flags.goal) return { status: "goal_reached", reason: goal };
-  if (flags.exited || flags.exitEnded) return { status: "exited", reason: exited };
+  if (exited) return { status: "exited", reason: exited };
   if (flags.noEmail) return { status: "no_email", reason: "the user has no email address" };
   const suppressedFor = flags.suppressed.find((reason) => suppressBy.includes(reason as never));
   if (suppressedFor) {
