@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Campaign, Config, TagRule } from "../../src/engine/config/types.ts";
+import type { Campaign, Config, Step, TagRule } from "../../src/engine/config/types.ts";
 import { evaluate } from "../../src/engine/evaluate/evaluate.ts";
 import { explain } from "../../src/engine/explain/explain.ts";
 import { messageKey } from "../../src/engine/index.ts";
@@ -47,71 +47,63 @@ describe("evaluate", () => {
     expect(p.sends.map((s) => s.dueAt)).toEqual(["2026-11-20T08:00:00.000Z"]);
   });
 
+  /** The one-step signup sequence under a send window from `start` to `end` (minutes after local midnight). */
+  const inWindow = (start = 9 * 60, end = 18 * 60): Config => {
+    const config = withCampaigns(campaign());
+    return { ...config, settings: { ...config.settings, sendWindow: { startMinute: start, endMinute: end } } };
+  };
+  /** The due moments of the sends `config` plans for `users` at `now`. */
+  const dues = async (config: Config, users: Data["users"], now: string): Promise<string[]> =>
+    (await plan(config, { users }, now)).sends.map((s) => s.dueAt);
+
   it("opens the send window in the user's own zone", async () => {
     // Signed up 02:00 UTC = 21:00 the day before in New York; the window opens 09:00 New York = 14:00 UTC.
-    const early = await plan(withCampaigns(campaign()), { users: [{ ...ANN, timezone: "America/New_York" }] }, "2026-11-20T13:59:00Z");
-    expect(early.sends).toEqual([]);
-    const open = await plan(withCampaigns(campaign()), { users: [{ ...ANN, timezone: "America/New_York" }] }, "2026-11-20T14:00:00Z");
-    expect(open.sends.map((s) => s.dueAt)).toEqual(["2026-11-20T14:00:00.000Z"]);
+    const users = [{ ...ANN, timezone: "America/New_York" }];
+    expect(await dues(inWindow(), users, "2026-11-20T13:59:00Z")).toEqual([]);
+    expect(await dues(inWindow(), users, "2026-11-20T14:00:00Z")).toEqual(["2026-11-20T14:00:00.000Z"]);
   });
 
   it("opens the send window at 09:00 local on the day clocks spring forward", async () => {
     // New York, 2026-03-08: 02:00 EST becomes 03:00 EDT. Signed up 01:00 EST (06:00 UTC);
     // 09:00 that day is EDT, 13:00 UTC, not the 14:00 UTC it was the day before.
     const users = [{ ...ANN, timezone: "America/New_York", created_at: "2026-03-08T06:00:00Z" }];
-    expect((await plan(withCampaigns(campaign()), { users }, "2026-03-08T12:59:00Z")).sends).toEqual([]);
-    const p = await plan(withCampaigns(campaign()), { users }, "2026-03-08T13:00:00Z");
-    expect(p.sends.map((s) => s.dueAt)).toEqual(["2026-03-08T13:00:00.000Z"]);
+    expect(await dues(inWindow(), users, "2026-03-08T12:59:00Z")).toEqual([]);
+    expect(await dues(inWindow(), users, "2026-03-08T13:00:00Z")).toEqual(["2026-03-08T13:00:00.000Z"]);
   });
-
-  /** The one-step signup sequence under a send window from `start` to `end` (minutes after local midnight). */
-  const inWindow = (start: number, end = 18 * 60): Config => {
-    const config = withCampaigns(campaign());
-    return { ...config, settings: { ...config.settings, sendWindow: { startMinute: start, endMinute: end } } };
-  };
 
   it("opens a window whose start falls in the hour clocks skip that long after the change, as calendars do", async () => {
     // New York, 2026-03-08: 02:00 EST becomes 03:00 EDT (07:00 UTC), so 02:30 does not
     // exist that day; the window opens at 03:30 EDT, 07:30 UTC. Signed up 01:00 EST.
-    const early = inWindow(150);
     const users = [{ ...ANN, timezone: "America/New_York", created_at: "2026-03-08T06:00:00Z" }];
-    expect((await plan(early, { users }, "2026-03-08T07:29:00Z")).sends).toEqual([]);
-    const p = await plan(early, { users }, "2026-03-08T07:30:00Z");
-    expect(p.sends.map((s) => s.dueAt)).toEqual(["2026-03-08T07:30:00.000Z"]);
+    expect(await dues(inWindow(150), users, "2026-03-08T07:29:00Z")).toEqual([]);
+    expect(await dues(inWindow(150), users, "2026-03-08T07:30:00Z")).toEqual(["2026-03-08T07:30:00.000Z"]);
   });
 
   it("opens the send window at 09:00 local on the day clocks fall back", async () => {
     // New York, 2026-11-01: 02:00 EDT becomes 01:00 EST. Signed up 23:00 EDT the evening
     // before (03:00 UTC); 09:00 on the 1st is EST, 14:00 UTC (13:00 UTC would be 08:00).
     const users = [{ ...ANN, timezone: "America/New_York", created_at: "2026-11-01T03:00:00Z" }];
-    expect((await plan(withCampaigns(campaign()), { users }, "2026-11-01T13:59:00Z")).sends).toEqual([]);
-    const p = await plan(withCampaigns(campaign()), { users }, "2026-11-01T14:00:00Z");
-    expect(p.sends.map((s) => s.dueAt)).toEqual(["2026-11-01T14:00:00.000Z"]);
+    expect(await dues(inWindow(), users, "2026-11-01T13:59:00Z")).toEqual([]);
+    expect(await dues(inWindow(), users, "2026-11-01T14:00:00Z")).toEqual(["2026-11-01T14:00:00.000Z"]);
   });
 
   it("makes a moment in the hour the clocks turn back due at that moment, not an hour later", async () => {
     // New York, 2026-11-01: 01:00–02:00 local happens twice. Signed up 05:30 UTC, 01:30 EDT
     // (the first 01:30); a window open all day leaves the moment as it is.
-    const allDay = inWindow(0, 24 * 60);
     const users = [{ ...ANN, timezone: "America/New_York", created_at: "2026-11-01T05:30:00Z" }];
-    const p = await plan(allDay, { users }, "2026-11-01T05:30:00Z");
-    expect(p.sends.map((s) => s.dueAt)).toEqual(["2026-11-01T05:30:00.000Z"]);
+    expect(await dues(inWindow(0, 24 * 60), users, "2026-11-01T05:30:00Z")).toEqual(["2026-11-01T05:30:00.000Z"]);
   });
 
   it("opens a window whose start falls in the hour the clocks turn back at the first of the two, not an hour later", async () => {
     // New York, 2026-11-01: 01:30 comes twice, at 05:30 UTC (EDT) and 06:30 UTC (EST). A
     // window opening at 01:30 opens at the first; signed up 00:00 EDT (04:00 UTC).
-    const early = inWindow(90);
     const users = [{ ...ANN, timezone: "America/New_York", created_at: "2026-11-01T04:00:00Z" }];
-    expect((await plan(early, { users }, "2026-11-01T05:29:00Z")).sends).toEqual([]);
-    const p = await plan(early, { users }, "2026-11-01T05:45:00Z");
-    expect(p.sends.map((s) => s.dueAt)).toEqual(["2026-11-01T05:30:00.000Z"]);
+    expect(await dues(inWindow(90), users, "2026-11-01T05:29:00Z")).toEqual([]);
+    expect(await dues(inWindow(90), users, "2026-11-01T05:45:00Z")).toEqual(["2026-11-01T05:30:00.000Z"]);
     // Lord Howe turns back half an hour (02:00 +11 becomes 01:30 +10:30 on 2026-04-05): a
     // window opening at 01:45 opens at 14:45 UTC, not at 15:15.
-    const halfHour = inWindow(105);
     const lordHowe = [{ ...ANN, timezone: "Australia/Lord_Howe", created_at: "2026-04-04T13:00:00Z" }];
-    const q = await plan(halfHour, { users: lordHowe }, "2026-04-04T14:50:00Z");
-    expect(q.sends.map((s) => s.dueAt)).toEqual(["2026-04-04T14:45:00.000Z"]);
+    expect(await dues(inWindow(105), lordHowe, "2026-04-04T14:50:00Z")).toEqual(["2026-04-04T14:45:00.000Z"]);
   });
 
   it("waits exactly 24 hours for `1d` across a clock change, not until the same wall time", async () => {
@@ -309,47 +301,51 @@ describe("evaluate", () => {
     expect(after.sends.map((s) => s.occurrence)).toEqual(["2026-11-19T10:00:00.000Z"]);
   });
 
-  it("ends the occurrence at an exit: a run records the held step as skipped, so it and the steps after it stay unsent once the condition stops holding", async () => {
-    const c = campaign({
-      steps: [step("hello"), step("next", { after: "hello", waitMs: D }), step("last", { after: "next", waitMs: D })],
-      exit: { kind: "event", event: "login", min: 1, withinMs: D }, latenessMs: 3 * D,
-    });
+  /**
+   * A sequence of `steps` whose exit (a login within 1d) holds from `loginAt` (UTC) for a day;
+   * "hello" went out on the 20th at 09:00, and a run at `now` recorded what the plan held.
+   */
+  async function exitRun(steps: Step[], loginAt: string, now: string) {
+    const config = withCampaigns(campaign({ steps, exit: { kind: "event", event: "login", min: 1, withinMs: D }, latenessMs: 3 * D }));
     const users = [{ ...ANN, timezone: "UTC" }];
-    const events = [{ user_id: "ann", event: "login", ts: "2026-11-21T10:00:00Z" }]; // the exit holds until the 22nd, 10:00
+    const events = [{ user_id: "ann", event: "login", ts: loginAt }];
     const helloSent = sent(keyOf("hello"), "2026-11-20T09:00:00Z");
-    const held = await plan(withCampaigns(c), { users, events, ledger: helloSent }, "2026-11-21T11:00:00Z");
+    const held = await plan(config, { users, events, ledger: helloSent }, now);
+    return { config, users, events, held, ledger: [...helloSent, ...planRecords(held, now, "r2")] };
+  }
+
+  it("ends the occurrence at an exit: a run records the held step as skipped, so it and the steps after it stay unsent once the condition stops holding", async () => {
+    // The exit holds until the 22nd, 10:00.
+    const { config, users, events, held, ledger } = await exitRun(
+      [step("hello"), step("next", { after: "hello", waitMs: D }), step("last", { after: "next", waitMs: D })],
+      "2026-11-21T10:00:00Z", "2026-11-21T11:00:00Z",
+    );
     expect(held.held.map((h) => [h.step, h.status])).toEqual([["next", "exited"]]);
-    const ledger = [...helloSent, ...planRecords(held, "2026-11-21T11:00:00Z", "r2")];
     expect(ledger.at(-1)).toMatchObject({ kind: "skipped", step: "next", reason: "exited: the campaign's exit condition holds" });
     for (const now of ["2026-11-22T10:30:00Z", "2026-11-23T11:00:00Z"]) {
-      const later = await plan(withCampaigns(c), { users, events, ledger }, now);
+      const later = await plan(config, { users, events, ledger }, now);
       expect([...later.sends, ...later.held]).toEqual([]);
     }
-    const why = await explain(withCampaigns(c), await openData({ users, events, ledger }), "ann", new Date("2026-11-22T10:30:00Z"));
+    const why = await explain(config, await openData({ users, events, ledger }), "ann", new Date("2026-11-22T10:30:00Z"));
     expect(why.campaigns[0]).toMatchObject({ verdict: "ended", endedBy: "exit" });
     expect(why.campaigns[0]!.summary).toContain('step "next" was skipped because its exit condition (sequences/t.json /exit) held, which ended the occurrence');
   });
 
   it("ends the whole occurrence at an exit: a sibling branch after the same email stays unsent once the condition stops holding", async () => {
-    // "nudge" and "later" both follow "hello"; the exit holds when "nudge" is due, and has
-    // lapsed by the time "later" is.
-    const c = campaign({
-      steps: [step("hello"), step("nudge", { after: "hello", waitMs: D }), step("later", { after: "hello", waitMs: 2 * D })],
-      exit: { kind: "event", event: "login", min: 1, withinMs: D }, latenessMs: 3 * D,
-    });
-    const users = [{ ...ANN, timezone: "UTC" }];
-    const events = [{ user_id: "ann", event: "login", ts: "2026-11-21T08:00:00Z" }]; // the exit holds until the 22nd, 08:00
-    const helloSent = sent(keyOf("hello"), "2026-11-20T09:00:00Z");
-    const held = await plan(withCampaigns(c), { users, events, ledger: helloSent }, "2026-11-21T10:00:00Z");
+    // "nudge" and "later" both follow "hello"; the exit holds when "nudge" is due (until the
+    // 22nd, 08:00), and has lapsed by the time "later" is.
+    const { config, users, events, held, ledger } = await exitRun(
+      [step("hello"), step("nudge", { after: "hello", waitMs: D }), step("later", { after: "hello", waitMs: 2 * D })],
+      "2026-11-21T08:00:00Z", "2026-11-21T10:00:00Z",
+    );
     expect(held.held.map((h) => [h.step, h.status])).toEqual([["nudge", "exited"]]);
-    const ledger = [...helloSent, ...planRecords(held, "2026-11-21T10:00:00Z", "r2")];
-    const later = await plan(withCampaigns(c), { users, events, ledger }, "2026-11-22T10:00:00Z");
+    const later = await plan(config, { users, events, ledger }, "2026-11-22T10:00:00Z");
     expect(later.sends).toEqual([]);
     expect(later.held.map((h) => [h.step, h.status, h.reason])).toEqual([
       ["later", "exited", "the campaign's exit condition held at an earlier step, which ended the occurrence"],
     ]);
     // explain, after the exit lapsed and before "later" is due (09:00), does not promise it.
-    const why = await explain(withCampaigns(c), await openData({ users, events, ledger }), "ann", new Date("2026-11-22T08:30:00Z"));
+    const why = await explain(config, await openData({ users, events, ledger }), "ann", new Date("2026-11-22T08:30:00Z"));
     expect(why.campaigns[0]).toMatchObject({ verdict: "ended", endedBy: "exit", upcoming: [] });
   });
 
