@@ -79,6 +79,24 @@ describe("evaluate", () => {
     expect(await dues(inWindow(150), users, "2026-03-08T07:30:00Z")).toEqual(["2026-03-08T07:30:00.000Z"]);
   });
 
+  it("opens a window lying wholly in the hour clocks skip that long after the change, for as long as it lasts", async () => {
+    // Sydney, 2026-10-04: 02:00 AEST becomes 03:00 AEDT (16:00 UTC on the 3rd), so a
+    // 02:00–02:45 window runs 03:00–03:45 AEDT, 16:00–16:45 UTC, that day. Signed up 00:30 AEST.
+    const sydney = inWindow(120, 165);
+    const users = [{ ...ANN, timezone: "Australia/Sydney", created_at: "2026-10-03T14:30:00Z" }];
+    expect(await dues(sydney, users, "2026-10-03T15:59:00Z")).toEqual([]);
+    expect(await dues(sydney, users, "2026-10-03T16:30:00Z")).toEqual(["2026-10-03T16:00:00.000Z"]);
+    const after = await plan(sydney, { users }, "2026-10-03T16:45:00Z");
+    expect(after.held.map((h) => [h.status, h.dueAt])).toEqual([["outside_window", "2026-10-03T16:00:00.000Z"]]);
+    // Signed up 03:10 AEDT, after 02:45 by the clock but inside that day's window: due at once.
+    const late = [{ ...ANN, timezone: "Australia/Sydney", created_at: "2026-10-03T16:10:00Z" }];
+    expect(await dues(sydney, late, "2026-10-03T16:10:00Z")).toEqual(["2026-10-03T16:10:00.000Z"]);
+    // The day after, the window is 02:00–02:45 AEDT again (15:00–15:45 UTC): 03:10 is past it.
+    const dayAfter = [{ ...ANN, timezone: "Australia/Sydney", created_at: "2026-10-04T16:10:00Z" }];
+    expect(await dues(sydney, dayAfter, "2026-10-04T16:10:00Z")).toEqual([]);
+    expect(await dues(sydney, dayAfter, "2026-10-05T15:00:00Z")).toEqual(["2026-10-05T15:00:00.000Z"]);
+  });
+
   it("opens the send window at 09:00 local on the day clocks fall back", async () => {
     // New York, 2026-11-01: 02:00 EDT becomes 01:00 EST. Signed up 23:00 EDT the evening
     // before (03:00 UTC); 09:00 on the 1st is EST, 14:00 UTC (13:00 UTC would be 08:00).
@@ -104,6 +122,24 @@ describe("evaluate", () => {
     // window opening at 01:45 opens at 14:45 UTC, not at 15:15.
     const lordHowe = [{ ...ANN, timezone: "Australia/Lord_Howe", created_at: "2026-04-04T13:00:00Z" }];
     expect(await dues(inWindow(105), lordHowe, "2026-04-04T14:50:00Z")).toEqual(["2026-04-04T14:45:00.000Z"]);
+  });
+
+  it("moves a moment after the window's close by the clock to an opening later that day when the clock changes over it", async () => {
+    // New York, 2026-11-01: 01:00–02:00 comes twice. A 01:00–01:45 window is open 05:00–05:45
+    // UTC (EDT) and again 06:00–06:45 UTC (EST). Signed up at the first 01:50 (05:50 UTC): due
+    // at the second 01:00, not 24 hours later.
+    const users = [{ ...ANN, timezone: "America/New_York", created_at: "2026-11-01T05:50:00Z" }];
+    expect(await dues(inWindow(60, 105), users, "2026-11-01T05:59:00Z")).toEqual([]);
+    expect(await dues(inWindow(60, 105), users, "2026-11-01T06:00:00Z")).toEqual(["2026-11-01T06:00:00.000Z"]);
+    // Signed up at the second 01:50 (06:50 UTC): the next opening is the next night's.
+    const second = [{ ...ANN, timezone: "America/New_York", created_at: "2026-11-01T06:50:00Z" }];
+    expect(await dues(inWindow(60, 105), second, "2026-11-01T06:55:00Z")).toEqual([]);
+    expect(await dues(inWindow(60, 105), second, "2026-11-02T06:00:00Z")).toEqual(["2026-11-02T06:00:00.000Z"]);
+    // New York, 2026-03-08: 02:00 EST becomes 03:00 EDT, so a 02:30–02:40 window runs
+    // 03:30–03:40 EDT. Signed up at 03:10 EDT (07:10 UTC): due at 03:30 that day.
+    const spring = [{ ...ANN, timezone: "America/New_York", created_at: "2026-03-08T07:10:00Z" }];
+    expect(await dues(inWindow(150, 160), spring, "2026-03-08T07:29:00Z")).toEqual([]);
+    expect(await dues(inWindow(150, 160), spring, "2026-03-08T07:30:00Z")).toEqual(["2026-03-08T07:30:00.000Z"]);
   });
 
   it("waits exactly 24 hours for `1d` across a clock change, not until the same wall time", async () => {

@@ -2,6 +2,13 @@
  * The settings' local send window as SQL: when a moment is due once the window is applied
  * (a step's due, and whether an occurrence's first steps are past saving), and whether the
  * window is open now.
+ *
+ * The window is open while the local clock shows a minute in it. On the day a clock springs
+ * forward over the window's opening or closing, those local times do not exist, and are read
+ * that long after the change (as calendars and `Temporal` place them): the window is also
+ * open between those two instants. Sydney's 02:00–02:45 on 2026-10-04, when 02:00 becomes
+ * 03:00, is open 03:00–03:45; without that, a due moment moved to its opening (03:00) was
+ * outside the window and waited 23 hours.
  */
 import type { Settings } from "../config/types.ts";
 import type { CompileContext } from "../sql/conditions.ts";
@@ -9,12 +16,39 @@ import { DAY_MS, HOUR_MS } from "../duration.ts";
 import { sqlInstant, sqlString } from "../sql/literals.ts";
 import { convertSql, type Zones } from "../sql/zones.ts";
 
-/** Moves a local time forward to the next opening of the send window (still local time). */
-function windowedLocal(local: string, settings: Settings): string {
+/**
+ * Moves `local`, the local time of `instant` in zone `tz`, forward to the next opening of the
+ * send window (still local time). A time the clock shows after the window's close is not
+ * always past that day's window: a clock that sprang forward over the close puts the time
+ * inside it, and one that sprang forward over the opening, or turns back over it, opens the
+ * window later that day (the second 01:00 on the night New York turns back, for a window from
+ * 01:00 to 01:45 and a moment at the first 01:50). The zone is read per row only for the times
+ * up to two hours after the close (the most a clock jumps).
+ */
+function windowedLocal(local: string, instant: string, tz: string, settings: Settings): string {
   const { startMinute: start, endMinute: end } = settings.sendWindow;
   const minute = `(hour(${local}) * 60 + minute(${local}))`;
-  const open = (days: number): string => `date_trunc('day', ${local}) + INTERVAL ${days} DAY + INTERVAL ${start} MINUTE`;
-  return `CASE WHEN ${minute} < ${start} THEN ${open(0)} WHEN ${minute} >= ${end} THEN ${open(1)} ELSE ${local} END`;
+  const day = `date_trunc('day', ${local})`;
+  const open = (days: number): string => `${day} + INTERVAL ${days} DAY + INTERVAL ${start} MINUTE`;
+  const nearClose = `${minute} < ${end + 120}`;
+  return `CASE WHEN ${minute} < ${start} THEN ${open(0)}
+    WHEN ${minute} < ${end} OR (${nearClose} AND ${shiftedWindowSql(tz, day, instant, settings)}) THEN ${local}
+    WHEN ${nearClose} AND ${instant} < timezone(${tz}, ${open(0)}) THEN ${open(0)}
+    ELSE ${open(1)} END`;
+}
+
+/**
+ * Whether `instant` is inside the window of the local day `day` (a TIMESTAMP at local
+ * midnight in zone `tz`) only because the clock springs forward over the window's opening or
+ * closing that day: it lies between the instants those local times are read as, and one of
+ * them does not exist (converting it back gives another local time). False on other days.
+ */
+function shiftedWindowSql(tz: string, day: string, instant: string, settings: Settings): string {
+  const { startMinute: start, endMinute: end } = settings.sendWindow;
+  const local = (minute: number): string => `(${day} + INTERVAL ${minute} MINUTE)`;
+  const at = (minute: number): string => `timezone(${tz}, ${local(minute)})`;
+  return `(${instant} >= ${at(start)} AND ${instant} < ${at(end)}
+    AND (timezone(${tz}, ${at(start)}) <> ${local(start)} OR timezone(${tz}, ${at(end)}) <> ${local(end)}))`;
 }
 
 /**
@@ -37,7 +71,8 @@ export function windowShiftMs(settings: Settings): number {
  * and when that local time comes twice (an opening at 01:30 on the night New York turns
  * back) the window opens at the first of them, where DuckDB takes the second: the instant
  * an hour, or half an hour (Lord Howe turns back 30 minutes), before DuckDB's is taken when
- * it shows the same local time.
+ * it shows the same local time. A moment after the close by the clock whose window still opens
+ * later that day (see `windowedLocal`) goes to that later opening.
  */
 export function windowedDueSql(rows: string, raw: string, tz: string, settings: Settings, zones: Zones | undefined): string {
   // Windowed once, then converted (inside each zone's arm the window would be compiled once
@@ -48,20 +83,32 @@ export function windowedDueSql(rows: string, raw: string, tz: string, settings: 
     const instant = `later - INTERVAL ${minutes} MINUTE`;
     return `CASE WHEN timezone(${tz}, ${instant}) = local_due THEN ${instant} END`;
   };
-  return `SELECT * EXCLUDE (later), CASE WHEN local_due = local_raw THEN ${raw} ELSE least(later, ${earlier(60)}, ${earlier(30)}) END AS due
+  // A moment moved back by the clock (local_due before local_raw: an opening later that day
+  // that the clock shows as earlier) takes DuckDB's conversion, the later instant.
+  return `SELECT * EXCLUDE (later), CASE WHEN local_due = local_raw THEN ${raw} WHEN local_due < local_raw THEN later
+      ELSE least(later, ${earlier(60)}, ${earlier(30)}) END AS due
     FROM (
       SELECT *, CASE WHEN local_due <> local_raw THEN ${convertSql(tz, "local_due", zones)} END AS later FROM (
-        SELECT *, ${windowedLocal("local_raw", settings)} AS local_due FROM (
+        SELECT *, ${windowedLocal("local_raw", raw, tz, settings)} AS local_due FROM (
           SELECT *, ${convertSql(tz, raw, zones)} AS local_raw FROM (${rows}))))`;
 }
 
-/** Whether `now` is inside the send window in zone `tz`: a constant list when the zones are known. */
+/**
+ * Whether `now` is inside the send window in zone `tz`. When the zones are known, a constant
+ * list, plus a check of constants for a zone whose clock springs forward today and shows a
+ * time up to two hours after the close.
+ */
 export function inWindowSql(tz: string, settings: Settings, ctx: CompileContext): string {
   const { startMinute: start, endMinute: end } = settings.sendWindow;
+  const now = sqlInstant(ctx.now);
   if (ctx.zones) {
-    const open = [...ctx.zones.now].filter(([, f]) => f.minute >= start && f.minute < end).map(([z]) => sqlString(z));
-    return open.length ? `${tz} IN (${open.join(", ")})` : "false";
+    const zones = [...ctx.zones.now];
+    const open = zones.filter(([, f]) => f.minute >= start && f.minute < end).map(([z]) => sqlString(z));
+    const shifted = zones.filter(([, f]) => f.dayMinutes < 24 * 60 && f.minute >= end && f.minute < end + 120)
+      .map(([z, f]) => `(${tz} = ${sqlString(z)} AND ${shiftedWindowSql(sqlString(z), `TIMESTAMP '${f.date}'`, now, settings)})`);
+    return [...(open.length ? [`${tz} IN (${open.join(", ")})`] : []), ...shifted].join(" OR ") || "false";
   }
-  const local = `timezone(${tz}, ${sqlInstant(ctx.now)})`;
-  return `(hour(${local}) * 60 + minute(${local})) BETWEEN ${start} AND ${end - 1}`;
+  const local = `timezone(${tz}, ${now})`;
+  const minute = `(hour(${local}) * 60 + minute(${local}))`;
+  return `(${minute} BETWEEN ${start} AND ${end - 1} OR ${shiftedWindowSql(tz, `date_trunc('day', ${local})`, now, settings)})`;
 }

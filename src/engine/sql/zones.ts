@@ -6,7 +6,7 @@
  * distinct zones, so the evaluator reads them once and compiles conversions as a CASE over
  * constant zones. A zone DuckDB does not know (a typo in the data) falls back to the
  * settings' default zone instead of failing the whole run. Facts about `now` in each zone
- * (local date, start of the local day, minute of the day) are computed once, not per row.
+ * (local date, start and length of the local day, minute of the day) are computed once, not per row.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { NurtureError } from "../errors.ts";
@@ -34,6 +34,8 @@ export interface Zones {
 export interface ZoneFacts {
   date: string;
   dayStart: string;
+  /** How long the local day (`date`) lasts: 1440 minutes, fewer when the clock springs forward that day, more when it turns back. */
+  dayMinutes: number;
   minute: number;
 }
 
@@ -56,6 +58,7 @@ export async function loadZones(conn: DuckDBConnection, fallback: string, now: D
       GROUP BY s.spelling, s.users)
     SELECT spelling, users, zone, strftime(timezone(zone, ${at}), '%Y-%m-%d') AS date,
       ${dayStartSql("zone", `date_trunc('day', timezone(zone, ${at}))`)} AS day_start,
+      ${dayMinutesSql("zone", `date_trunc('day', timezone(zone, ${at}))`)} AS day_minutes,
       hour(timezone(zone, ${at})) * 60 + minute(timezone(zone, ${at})) AS minute
     FROM named ORDER BY spelling, users`);
   const facts = new Map<string, ZoneFacts>();
@@ -72,7 +75,7 @@ export async function loadZones(conn: DuckDBConnection, fallback: string, now: D
     const zone = String(r.zone);
     if (users === 0 && spelling === fallback) fallbackZone = zone;
     spellings.set(spelling, zone).set(zone, zone);
-    facts.set(zone, { date: String(r.date), dayStart: String(r.day_start), minute: Number(r.minute) });
+    facts.set(zone, { date: String(r.date), dayStart: String(r.day_start), dayMinutes: Number(r.day_minutes), minute: Number(r.minute) });
   }
   if (!fallbackZone) {
     throw new NurtureError("bad-timezone", `the settings' time zone "${fallback}" is not in DuckDB's zone database`, {
@@ -89,18 +92,24 @@ export async function loadZones(conn: DuckDBConnection, fallback: string, now: D
 /** SQL: the instant (ISO text, UTC) at which `localMidnight`, a local time in `zone`, falls. */
 const dayStartSql = (zone: string, localMidnight: string): string => sqlIsoText(`timezone(${zone}, ${localMidnight})`);
 
+/** SQL: how many minutes the local day beginning at `localMidnight` in `zone` lasts. */
+const dayMinutesSql = (zone: string, localMidnight: string): string =>
+  `CAST(epoch(timezone(${zone}, ${localMidnight} + INTERVAL 1 DAY) - timezone(${zone}, ${localMidnight})) / 60 AS INTEGER)`;
+
 /**
- * `zones` with `now` moved `days` calendar days back in each zone: the local date then and
- * the instant that day began, read once per zone so that users' rows compare with constants.
+ * `zones` with `now` moved `days` calendar days back in each zone: the local date then, the
+ * instant that day began and its length, read once per zone so that users' rows compare with
+ * constants.
  */
 export async function zonesDaysEarlier(conn: DuckDBConnection, zones: Zones, days: number): Promise<Zones> {
   const rows = [...zones.now].map(([zone, f]) => `(${sqlString(zone)}, DATE ${sqlString(f.date)} - ${days})`);
-  const reader = await conn.runAndReadAll(`SELECT zone, strftime(d, '%Y-%m-%d') AS date, ${dayStartSql("zone", "d::TIMESTAMP")} AS day_start
+  const reader = await conn.runAndReadAll(`SELECT zone, strftime(d, '%Y-%m-%d') AS date, ${dayStartSql("zone", "d::TIMESTAMP")} AS day_start,
+      ${dayMinutesSql("zone", "d::TIMESTAMP")} AS day_minutes
     FROM (VALUES ${rows.join(", ")}) t(zone, d)`);
   const now = new Map(zones.now);
   for (const r of reader.getRowObjects()) {
     const zone = String(r.zone);
-    now.set(zone, { ...zones.now.get(zone)!, date: String(r.date), dayStart: String(r.day_start) });
+    now.set(zone, { ...zones.now.get(zone)!, date: String(r.date), dayStart: String(r.day_start), dayMinutes: Number(r.day_minutes) });
   }
   return { ...zones, now };
 }
