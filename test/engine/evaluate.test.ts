@@ -122,6 +122,28 @@ describe("evaluate", () => {
     // window opening at 01:45 opens at 14:45 UTC, not at 15:15.
     const lordHowe = [{ ...ANN, timezone: "Australia/Lord_Howe", created_at: "2026-04-04T13:00:00Z" }];
     expect(await dues(inWindow(105), lordHowe, "2026-04-04T14:50:00Z")).toEqual(["2026-04-04T14:45:00.000Z"]);
+    // Troll turns back two hours (03:00 +02 becomes 01:00 +00 on 2026-10-25): a window opening
+    // at 01:30 opens at 23:30 UTC the day before, not at 01:30 UTC.
+    const troll = [{ ...ANN, timezone: "Antarctica/Troll", created_at: "2026-10-24T22:00:00Z" }];
+    expect(await dues(inWindow(90, 105), troll, "2026-10-24T23:35:00Z")).toEqual(["2026-10-24T23:30:00.000Z"]);
+  });
+
+  it("never makes a moment due before itself: a moment in the second pass of a repeated hour waits for the second opening", async () => {
+    // New York, 2026-11-01: signed up at the second 01:10 (EST, 06:10 UTC), under a 01:30–01:45
+    // window. The first 01:30 (05:30 UTC) is already past; the window opens at the second, 06:30 UTC.
+    const users = [{ ...ANN, timezone: "America/New_York", created_at: "2026-11-01T06:10:00Z" }];
+    expect(await dues(inWindow(90, 105), users, "2026-11-01T06:20:00Z")).toEqual([]);
+    expect(await dues(inWindow(90, 105), users, "2026-11-01T06:30:00Z")).toEqual(["2026-11-01T06:30:00.000Z"]);
+  });
+
+  it("moves a moment to the next day when the clock skips the whole window", async () => {
+    // Lord Howe, 2026-10-04: 02:00 +10:30 becomes 02:30 +11 (15:30 UTC on the 3rd), so a
+    // 02:00–02:30 window never opens that day; the next opening is 02:00 +11 on the 5th,
+    // 15:00 UTC on the 4th. Signed up 01:00 +10:30.
+    const users = [{ ...ANN, timezone: "Australia/Lord_Howe", created_at: "2026-10-03T14:30:00Z" }];
+    const skipped = await plan(inWindow(120, 150), { users }, "2026-10-03T15:40:00Z");
+    expect([skipped.sends, skipped.held]).toEqual([[], []]);
+    expect(await dues(inWindow(120, 150), users, "2026-10-04T15:00:00Z")).toEqual(["2026-10-04T15:00:00.000Z"]);
   });
 
   it("moves a moment after the window's close by the clock to an opening later that day when the clock changes over it", async () => {

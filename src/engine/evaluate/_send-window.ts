@@ -69,28 +69,39 @@ export function windowShiftMs(settings: Settings): number {
  * A moment the window leaves alone keeps its instant: converting a local time back is
  * ambiguous in the hour a clock turns back. A moment it moves goes to the window's opening,
  * and when that local time comes twice (an opening at 01:30 on the night New York turns
- * back) the window opens at the first of them, where DuckDB takes the second: the instant
- * an hour, or half an hour (Lord Howe turns back 30 minutes), before DuckDB's is taken when
- * it shows the same local time. A moment after the close by the clock whose window still opens
- * later that day (see `windowedLocal`) goes to that later opening.
+ * back) the window opens at the first of them that is not before the moment, where DuckDB
+ * takes the last: the instant two hours, an hour or half an hour (Troll, most zones, Lord
+ * Howe) before DuckDB's is taken when it shows the same local time. A moment after the close
+ * by the clock whose window still opens later that day (see `windowedLocal`) goes to that
+ * later opening.
+ *
+ * An opening the clock skips is read that long after the change; when that instant is not
+ * before the window's close (read the same way), the window never opens that day (Lord
+ * Howe's 02:00–02:30 on the day 02:00 becomes 02:30), and the moment goes to the next day's
+ * opening: a due moment is always an instant `inWindowSql` calls open.
  */
 export function windowedDueSql(rows: string, raw: string, tz: string, settings: Settings, zones: Zones | undefined): string {
+  const { startMinute: start, endMinute: end } = settings.sendWindow;
   // Windowed once, then converted (inside each zone's arm the window would be compiled once
-  // per zone). The first of a repeated local time is checked with the plain conversion on
-  // the zone column, only for the moved rows: two more CASEs over the zones would double the
-  // statement, whose compiling is most of a small evaluation's time.
+  // per zone). The first of a repeated local time, and whether the opening exists, are
+  // checked with the plain conversion on the zone column, only for the moved rows: more
+  // CASEs over the zones would multiply the statement, whose compiling is most of a small
+  // evaluation's time.
   const earlier = (minutes: number): string => {
     const instant = `later - INTERVAL ${minutes} MINUTE`;
-    return `CASE WHEN timezone(${tz}, ${instant}) = local_due THEN ${instant} END`;
+    return `CASE WHEN ${instant} >= ${raw} AND timezone(${tz}, ${instant}) = local_due THEN ${instant} END`;
   };
+  const day = "date_trunc('day', local_due)";
   // A moment moved back by the clock (local_due before local_raw: an opening later that day
   // that the clock shows as earlier) takes DuckDB's conversion, the later instant.
-  return `SELECT * EXCLUDE (later), CASE WHEN local_due = local_raw THEN ${raw} WHEN local_due < local_raw THEN later
-      ELSE least(later, ${earlier(60)}, ${earlier(30)}) END AS due
+  return `SELECT * EXCLUDE (moved), CASE WHEN local_due = local_raw THEN ${raw}
+      WHEN timezone(${tz}, moved) = local_due OR moved < timezone(${tz}, ${day} + INTERVAL ${end} MINUTE) THEN moved
+      ELSE timezone(${tz}, ${day} + INTERVAL 1 DAY + INTERVAL ${start} MINUTE) END AS due
     FROM (
-      SELECT *, CASE WHEN local_due <> local_raw THEN ${convertSql(tz, "local_due", zones)} END AS later FROM (
-        SELECT *, ${windowedLocal("local_raw", raw, tz, settings)} AS local_due FROM (
-          SELECT *, ${convertSql(tz, raw, zones)} AS local_raw FROM (${rows}))))`;
+      SELECT * EXCLUDE (later), CASE WHEN local_due < local_raw THEN later ELSE least(later, ${earlier(120)}, ${earlier(60)}, ${earlier(30)}) END AS moved FROM (
+        SELECT *, CASE WHEN local_due <> local_raw THEN ${convertSql(tz, "local_due", zones)} END AS later FROM (
+          SELECT *, ${windowedLocal("local_raw", raw, tz, settings)} AS local_due FROM (
+            SELECT *, ${convertSql(tz, raw, zones)} AS local_raw FROM (${rows})))))`;
 }
 
 /**
