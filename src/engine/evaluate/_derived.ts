@@ -60,12 +60,19 @@ export async function buildDerivedTables(conn: DuckDBConnection, config: Config,
     await conn.run(`CREATE OR REPLACE TEMP TABLE score_history AS ${scoreHistorySql(awards, config.scoring.decayHalfLifeMs)}`);
   }
 
-  await conn.run(`CREATE OR REPLACE TEMP TABLE user_levels AS ${levelsSql(config.engagement, `SELECT user_id, ${now} AS at FROM users`)}`);
+  // The level now and at the start of each local day an `engagement_changed` entry compares,
+  // read together in one pass, then one table each.
   const lookbacks = new Set(entries.flatMap((e) => (e.on === "engagement_changed" ? dayLevelLookbacks(e.lookbackMs) : [])));
-  for (const lookback of lookbacks.size ? [0, ...lookbacks] : []) {
-    await conn.run(`CREATE OR REPLACE TEMP TABLE ${dayLevelsTable(lookback)} AS
-      ${levelsSql(config.engagement, `SELECT u.user_id, ${await dayLevelsAtSql(conn, ctx, lookback)} AS at FROM users u`)}`);
+  const days = lookbacks.size ? [0, ...lookbacks] : [];
+  const ats = [now];
+  for (const lookback of days) ats.push(await dayLevelsAtSql(conn, ctx, lookback));
+  await conn.run(`CREATE OR REPLACE TEMP TABLE levels_at AS
+    ${levelsSql(config.engagement, `SELECT u.user_id, ${ats.map((at, i) => `${at} AS at_${i}`).join(", ")} FROM users u`, ats.length)}`);
+  await conn.run("CREATE OR REPLACE TEMP TABLE user_levels AS SELECT user_id, level_0 AS level FROM levels_at");
+  for (const [i, lookback] of days.entries()) {
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ${dayLevelsTable(lookback)} AS SELECT user_id, level_${i + 1} AS level FROM levels_at`);
   }
+  await conn.run("DROP TABLE levels_at");
 
   await conn.run("CREATE OR REPLACE TEMP TABLE user_tags (user_id VARCHAR, tag VARCHAR, assigned_at TIMESTAMPTZ)");
   for (const rule of tagOrder(config)) await conn.run(`INSERT INTO user_tags ${tagRuleSql(rule, ctx)}`);

@@ -18,35 +18,46 @@ import { sqlInterval, sqlString } from "./literals.ts";
 const DAY_MS = 86_400_000;
 
 /**
- * `SELECT user_id, level` for the users of `users` (a query with `user_id` and `at`,
- * the instant each user's level is taken at).
+ * `SELECT user_id, level_0, level_1, …` for the users of `users`, a query with `user_id` and
+ * one instant per level wanted, `at_0`, `at_1`, … (`count` of them): each user's level at
+ * each instant, read in one pass over email_activity.
  *
  * @example
- * levelsSql(engagement, `SELECT user_id, TIMESTAMPTZ '2026-11-20T00:00:00Z' AS at FROM users`)
+ * levelsSql(engagement, `SELECT user_id, TIMESTAMPTZ '2026-11-20T00:00:00Z' AS at_0 FROM users`, 1)
  */
-export function levelsSql(engagement: Engagement, users: string): string {
-  const window = `p.at - ${sqlInterval(engagement.windowMs)}`;
-  const inWindow = `a.ts > ${window}`;
-  const cases = engagement.rules.map((rule) => `WHEN ${ruleSql(rule.when)} THEN ${sqlString(rule.level)}`).join(" ");
+export function levelsSql(engagement: Engagement, users: string, count: number): string {
   const fallback = engagement.rules.at(-1)?.level ?? "not_engaged";
-  return `SELECT user_id, CASE ${cases} ELSE ${sqlString(fallback)} END AS level FROM (
-    SELECT p.user_id,
-      count(DISTINCT a.msg) FILTER (WHERE a.event IN ('email.sent', 'email.delivered') AND ${inWindow}) AS sent,
-      count(DISTINCT a.msg) FILTER (WHERE a.event IN ('email.opened', 'email.clicked') AND ${inWindow}) AS opened,
-      count(DISTINCT a.msg) FILTER (WHERE a.event = 'email.clicked' AND ${inWindow}) AS clicked,
-      floor((epoch_ms(p.at) - epoch_ms(max(a.ts) FILTER (WHERE a.event IN ('email.opened', 'email.clicked')))) / ${DAY_MS}) AS days_since_open,
-      floor((epoch_ms(p.at) - epoch_ms(max(a.ts) FILTER (WHERE a.event = 'email.clicked'))) / ${DAY_MS}) AS days_since_click
-    FROM (${users}) p LEFT JOIN email_activity a ON a.user_id = p.user_id AND a.ts <= p.at
-    GROUP BY p.user_id, p.at)`;
+  const at = Array.from({ length: count }, (_, i) => `p.at_${i}`);
+  const metrics = at.flatMap((t, i) => {
+    const inWindow = `a.ts <= ${t} AND a.ts > ${t} - ${sqlInterval(engagement.windowMs)}`;
+    const daysSince = (events: string): string => `floor((epoch_ms(${t}) - epoch_ms(max(a.ts) FILTER (WHERE a.event IN ${events} AND a.ts <= ${t}))) / ${DAY_MS})`;
+    return [
+      `count(DISTINCT a.msg) FILTER (WHERE a.event IN ('email.sent', 'email.delivered') AND ${inWindow}) AS sent_${i}`,
+      `count(DISTINCT a.msg) FILTER (WHERE a.event IN ('email.opened', 'email.clicked') AND ${inWindow}) AS opened_${i}`,
+      `count(DISTINCT a.msg) FILTER (WHERE a.event = 'email.clicked' AND ${inWindow}) AS clicked_${i}`,
+      `${daysSince("('email.opened', 'email.clicked')")} AS days_since_open_${i}`,
+      `${daysSince("('email.clicked')")} AS days_since_click_${i}`,
+    ];
+  });
+  const levels = at.map((_, i) => {
+    const cases = engagement.rules.map((rule) => `WHEN ${ruleSql(rule.when, `_${i}`)} THEN ${sqlString(rule.level)}`).join(" ");
+    return `CASE ${cases} ELSE ${sqlString(fallback)} END AS level_${i}`;
+  });
+  const latest = at.length > 1 ? `greatest(${at.join(", ")})` : at[0];
+  return `SELECT user_id, ${levels.join(", ")} FROM (
+    SELECT p.user_id, ${metrics.join(",\n      ")}
+    FROM (${users}) p LEFT JOIN email_activity a ON a.user_id = p.user_id AND a.ts <= ${latest}
+    GROUP BY p.user_id, ${at.join(", ")})`;
 }
 
-function ruleSql(when: Partial<Record<EngagementMetric, { gte?: number; lte?: number }>>): string {
+/** The test of one rule on the metrics named with `suffix` (`sent_0`, …). */
+function ruleSql(when: Partial<Record<EngagementMetric, { gte?: number; lte?: number }>>, suffix: string): string {
   const tests: string[] = [];
   for (const [metric, range] of Object.entries(when) as [EngagementMetric, { gte?: number; lte?: number }][]) {
     // Days since an open that never happened: infinitely many.
     const never = metric.startsWith("days_since") ? "true" : "false";
-    if (range.gte !== undefined) tests.push(`coalesce(${metric} >= ${Number(range.gte)}, ${never})`);
-    if (range.lte !== undefined) tests.push(`coalesce(${metric} <= ${Number(range.lte)}, false)`);
+    if (range.gte !== undefined) tests.push(`coalesce(${metric}${suffix} >= ${Number(range.gte)}, ${never})`);
+    if (range.lte !== undefined) tests.push(`coalesce(${metric}${suffix} <= ${Number(range.lte)}, false)`);
   }
   return tests.length ? `(${tests.join(" AND ")})` : "true";
 }
