@@ -71,12 +71,12 @@ describe("evaluate", () => {
     expect(await dues(inWindow(), users, "2026-03-08T13:00:00Z")).toEqual(["2026-03-08T13:00:00.000Z"]);
   });
 
-  it("opens a window whose start falls in the hour clocks skip that long after the change, as calendars do", async () => {
+  it("opens a window whose start falls in the hour clocks skip when the clock jumps into it", async () => {
     // New York, 2026-03-08: 02:00 EST becomes 03:00 EDT (07:00 UTC), so 02:30 does not
-    // exist that day; the window opens at 03:30 EDT, 07:30 UTC. Signed up 01:00 EST.
+    // exist that day; the clock shows 03:00, inside 02:30–18:00, from 07:00 UTC. Signed up 01:00 EST.
     const users = [{ ...ANN, timezone: "America/New_York", created_at: "2026-03-08T06:00:00Z" }];
-    expect(await dues(inWindow(150), users, "2026-03-08T07:29:00Z")).toEqual([]);
-    expect(await dues(inWindow(150), users, "2026-03-08T07:30:00Z")).toEqual(["2026-03-08T07:30:00.000Z"]);
+    expect(await dues(inWindow(150), users, "2026-03-08T06:59:00Z")).toEqual([]);
+    expect(await dues(inWindow(150), users, "2026-03-08T07:00:00Z")).toEqual(["2026-03-08T07:00:00.000Z"]);
   });
 
   it("opens a window lying wholly in the hour clocks skip that long after the change, for as long as it lasts", async () => {
@@ -157,6 +157,11 @@ describe("evaluate", () => {
     const second = [{ ...ANN, timezone: "America/New_York", created_at: "2026-11-01T06:50:00Z" }];
     expect(await dues(inWindow(60, 105), second, "2026-11-01T06:55:00Z")).toEqual([]);
     expect(await dues(inWindow(60, 105), second, "2026-11-02T06:00:00Z")).toEqual(["2026-11-02T06:00:00.000Z"]);
+    // A 00:30–01:15 window has no second opening, but the clock turns back into it at 06:00
+    // UTC (01:00 EST): a moment at the first 01:20 (05:20 UTC) is due then.
+    const back = [{ ...ANN, timezone: "America/New_York", created_at: "2026-11-01T05:20:00Z" }];
+    expect(await dues(inWindow(30, 75), back, "2026-11-01T05:59:00Z")).toEqual([]);
+    expect(await dues(inWindow(30, 75), back, "2026-11-01T06:00:00Z")).toEqual(["2026-11-01T06:00:00.000Z"]);
     // New York, 2026-03-08: 02:00 EST becomes 03:00 EDT, so a 02:30–02:40 window runs
     // 03:30–03:40 EDT. Signed up at 03:10 EDT (07:10 UTC): due at 03:30 that day.
     const spring = [{ ...ANN, timezone: "America/New_York", created_at: "2026-03-08T07:10:00Z" }];

@@ -9,6 +9,9 @@
  * open between those two instants. Sydney's 02:00–02:45 on 2026-10-04, when 02:00 becomes
  * 03:00, is open 03:00–03:45; without that, a due moment moved to its opening (03:00) was
  * outside the window and waited 23 hours.
+ *
+ * A moment is due at the first instant, from the moment on, that the window is open: besides
+ * the opening, that can be a clock change, when the clock jumps or turns back into the window.
  */
 import type { Settings } from "../config/types.ts";
 import type { CompileContext } from "../sql/conditions.ts";
@@ -75,10 +78,13 @@ export function windowShiftMs(settings: Settings): number {
  * by the clock whose window still opens later that day (see `windowedLocal`) goes to that
  * later opening.
  *
- * An opening the clock skips is read that long after the change; when that instant is not
- * before the window's close (read the same way), the window never opens that day (Lord
- * Howe's 02:00–02:30 on the day 02:00 becomes 02:30), and the moment goes to the next day's
- * opening: a due moment is always an instant `inWindowSql` calls open.
+ * An opening the clock skips opens when the clock jumps into the window (03:00 for New York's
+ * 02:30–04:00); when it jumps past the window, at the opening read that long after the change,
+ * unless that is not before the close read the same way: then the window never opens that
+ * day (Lord Howe's 02:00–02:30 on the day 02:00 becomes 02:30), and the moment goes to the
+ * next day's opening. A moment past the close within two hours of the clock turning back
+ * into the window (00:30–01:15, the night New York's 02:00 becomes 01:00) is due at that turn.
+ * So a due moment is the first instant, from the moment on, that `inWindowSql` calls open.
  */
 export function windowedDueSql(rows: string, raw: string, tz: string, settings: Settings, zones: Zones | undefined): string {
   const { startMinute: start, endMinute: end } = settings.sendWindow;
@@ -92,16 +98,38 @@ export function windowedDueSql(rows: string, raw: string, tz: string, settings: 
     return `CASE WHEN ${instant} >= ${raw} AND timezone(${tz}, ${instant}) = local_due THEN ${instant} END`;
   };
   const day = "date_trunc('day', local_due)";
+  const minuteOf = (local: string): string => `(hour(${local}) * 60 + minute(${local}))`;
+  const clockOpen = (instant: string): string => `${minuteOf(`timezone(${tz}, ${instant})`)} BETWEEN ${start} AND ${end - 1}`;
+  // A zone's UTC offset at an instant, and the quarter hours (every offset and change is on
+  // one) up to two hours before or after an instant: where to look for a clock change.
+  const offset = (instant: string): string => `(timezone(${tz}, ${instant}) - timezone('UTC', ${instant}))`;
+  const quarters = (instant: string, sign: "-" | "+"): string =>
+    `list_transform(range(0, 9), lambda q_k: to_timestamp(${sign === "-" ? "floor" : "ceil"}(epoch(${instant}) / 900) * 900 ${sign} 900 * q_k))`;
+  // The instant the clock sprang forward over an opening it skips (the first quarter hour at
+  // the offset of `moved`, the opening read after the change): from there the clock may show
+  // a minute in the window (03:00 for 02:30–04:00), before the opening read that way (03:30).
+  const jumpBefore = `list_min(list_filter(${quarters("moved", "-")}, lambda q_at: ${offset("q_at")} = ${offset("moved")}))`;
+  // The instant the clock changes within two hours after a moment past the close: turning
+  // back, it may show a minute in the window again (01:00 for 00:30–01:15, the night New York
+  // turns back), with no repeated opening.
+  const jumpAfter = `list_min(list_filter(${quarters(raw, "+")}, lambda q_at: ${offset("q_at")} <> ${offset(raw)}))`;
+  const afterClose = `local_due > local_raw AND ${minuteOf("local_raw")} BETWEEN ${end} AND ${end + 119}
+    AND ${offset(`${raw} + INTERVAL 135 MINUTE`)} <> ${offset(raw)}`;
   // A moment moved back by the clock (local_due before local_raw: an opening later that day
   // that the clock shows as earlier) takes DuckDB's conversion, the later instant.
-  return `SELECT * EXCLUDE (moved), CASE WHEN local_due = local_raw THEN ${raw}
-      WHEN timezone(${tz}, moved) = local_due OR moved < timezone(${tz}, ${day} + INTERVAL ${end} MINUTE) THEN moved
+  return `SELECT * EXCLUDE (moved, skipped, jump), CASE WHEN local_due = local_raw THEN ${raw}
+      WHEN jump IS NOT NULL AND NOT skipped AND jump < moved AND ${clockOpen("jump")} THEN jump
+      WHEN NOT skipped THEN moved
+      WHEN jump >= ${raw} AND ${clockOpen("jump")} THEN jump
+      WHEN moved < timezone(${tz}, ${day} + INTERVAL ${end} MINUTE) THEN moved
       ELSE timezone(${tz}, ${day} + INTERVAL 1 DAY + INTERVAL ${start} MINUTE) END AS due
     FROM (
-      SELECT * EXCLUDE (later), CASE WHEN local_due < local_raw THEN later ELSE least(later, ${earlier(120)}, ${earlier(60)}, ${earlier(30)}) END AS moved FROM (
-        SELECT *, CASE WHEN local_due <> local_raw THEN ${convertSql(tz, "local_due", zones)} END AS later FROM (
-          SELECT *, ${windowedLocal("local_raw", raw, tz, settings)} AS local_due FROM (
-            SELECT *, ${convertSql(tz, raw, zones)} AS local_raw FROM (${rows})))))`;
+      SELECT *, CASE WHEN skipped THEN ${jumpBefore} WHEN ${afterClose} THEN ${jumpAfter} END AS jump FROM (
+        SELECT *, timezone(${tz}, moved) <> local_due AS skipped FROM (
+          SELECT * EXCLUDE (later), CASE WHEN local_due < local_raw THEN later ELSE least(later, ${earlier(120)}, ${earlier(60)}, ${earlier(30)}) END AS moved FROM (
+            SELECT *, CASE WHEN local_due <> local_raw THEN ${convertSql(tz, "local_due", zones)} END AS later FROM (
+              SELECT *, ${windowedLocal("local_raw", raw, tz, settings)} AS local_due FROM (
+                SELECT *, ${convertSql(tz, raw, zones)} AS local_raw FROM (${rows})))))))`;
 }
 
 /**
