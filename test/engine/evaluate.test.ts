@@ -55,28 +55,30 @@ describe("evaluate", () => {
   /** The due moments of the sends `config` plans for `users` at `now`. */
   const dues = async (config: Config, users: Data["users"], now: string): Promise<string[]> =>
     (await plan(config, { users }, now)).sends.map((s) => s.dueAt);
+  /** Checks that `users`' one send is not due at `before` (default: a minute earlier) and is due at `at`. */
+  const expectDueAt = async (config: Config, users: Data["users"], at: string, before = new Date(Date.parse(at) - 60_000).toISOString()): Promise<void> => {
+    expect(await dues(config, users, before)).toEqual([]);
+    expect(await dues(config, users, at)).toEqual([new Date(at).toISOString()]);
+  };
 
   it("opens the send window in the user's own zone", async () => {
     // Signed up 02:00 UTC = 21:00 the day before in New York; the window opens 09:00 New York = 14:00 UTC.
     const users = [{ ...ANN, timezone: "America/New_York" }];
-    expect(await dues(inWindow(), users, "2026-11-20T13:59:00Z")).toEqual([]);
-    expect(await dues(inWindow(), users, "2026-11-20T14:00:00Z")).toEqual(["2026-11-20T14:00:00.000Z"]);
+    await expectDueAt(inWindow(), users, "2026-11-20T14:00:00Z");
   });
 
   it("opens the send window at 09:00 local on the day clocks spring forward", async () => {
     // New York, 2026-03-08: 02:00 EST becomes 03:00 EDT. Signed up 01:00 EST (06:00 UTC);
     // 09:00 that day is EDT, 13:00 UTC, not the 14:00 UTC it was the day before.
     const users = [{ ...ANN, timezone: "America/New_York", created_at: "2026-03-08T06:00:00Z" }];
-    expect(await dues(inWindow(), users, "2026-03-08T12:59:00Z")).toEqual([]);
-    expect(await dues(inWindow(), users, "2026-03-08T13:00:00Z")).toEqual(["2026-03-08T13:00:00.000Z"]);
+    await expectDueAt(inWindow(), users, "2026-03-08T13:00:00Z");
   });
 
   it("opens a window whose start falls in the hour clocks skip when the clock jumps into it", async () => {
     // New York, 2026-03-08: 02:00 EST becomes 03:00 EDT (07:00 UTC), so 02:30 does not
     // exist that day; the clock shows 03:00, inside 02:30–18:00, from 07:00 UTC. Signed up 01:00 EST.
     const users = [{ ...ANN, timezone: "America/New_York", created_at: "2026-03-08T06:00:00Z" }];
-    expect(await dues(inWindow(150), users, "2026-03-08T06:59:00Z")).toEqual([]);
-    expect(await dues(inWindow(150), users, "2026-03-08T07:00:00Z")).toEqual(["2026-03-08T07:00:00.000Z"]);
+    await expectDueAt(inWindow(150), users, "2026-03-08T07:00:00Z");
   });
 
   it("opens a window lying wholly in the hour clocks skip that long after the change, for as long as it lasts", async () => {
@@ -93,16 +95,14 @@ describe("evaluate", () => {
     expect(await dues(sydney, late, "2026-10-03T16:10:00Z")).toEqual(["2026-10-03T16:10:00.000Z"]);
     // The day after, the window is 02:00–02:45 AEDT again (15:00–15:45 UTC): 03:10 is past it.
     const dayAfter = [{ ...ANN, timezone: "Australia/Sydney", created_at: "2026-10-04T16:10:00Z" }];
-    expect(await dues(sydney, dayAfter, "2026-10-04T16:10:00Z")).toEqual([]);
-    expect(await dues(sydney, dayAfter, "2026-10-05T15:00:00Z")).toEqual(["2026-10-05T15:00:00.000Z"]);
+    await expectDueAt(sydney, dayAfter, "2026-10-05T15:00:00Z", "2026-10-04T16:10:00Z");
   });
 
   it("opens the send window at 09:00 local on the day clocks fall back", async () => {
     // New York, 2026-11-01: 02:00 EDT becomes 01:00 EST. Signed up 23:00 EDT the evening
     // before (03:00 UTC); 09:00 on the 1st is EST, 14:00 UTC (13:00 UTC would be 08:00).
     const users = [{ ...ANN, timezone: "America/New_York", created_at: "2026-11-01T03:00:00Z" }];
-    expect(await dues(inWindow(), users, "2026-11-01T13:59:00Z")).toEqual([]);
-    expect(await dues(inWindow(), users, "2026-11-01T14:00:00Z")).toEqual(["2026-11-01T14:00:00.000Z"]);
+    await expectDueAt(inWindow(), users, "2026-11-01T14:00:00Z");
   });
 
   it("makes a moment in the hour the clocks turn back due at that moment, not an hour later", async () => {
@@ -132,8 +132,7 @@ describe("evaluate", () => {
     // New York, 2026-11-01: signed up at the second 01:10 (EST, 06:10 UTC), under a 01:30–01:45
     // window. The first 01:30 (05:30 UTC) is already past; the window opens at the second, 06:30 UTC.
     const users = [{ ...ANN, timezone: "America/New_York", created_at: "2026-11-01T06:10:00Z" }];
-    expect(await dues(inWindow(90, 105), users, "2026-11-01T06:20:00Z")).toEqual([]);
-    expect(await dues(inWindow(90, 105), users, "2026-11-01T06:30:00Z")).toEqual(["2026-11-01T06:30:00.000Z"]);
+    await expectDueAt(inWindow(90, 105), users, "2026-11-01T06:30:00Z", "2026-11-01T06:20:00Z");
   });
 
   it("moves a moment to the next day when the clock skips the whole window", async () => {
@@ -151,22 +150,18 @@ describe("evaluate", () => {
     // UTC (EDT) and again 06:00–06:45 UTC (EST). Signed up at the first 01:50 (05:50 UTC): due
     // at the second 01:00, not 24 hours later.
     const users = [{ ...ANN, timezone: "America/New_York", created_at: "2026-11-01T05:50:00Z" }];
-    expect(await dues(inWindow(60, 105), users, "2026-11-01T05:59:00Z")).toEqual([]);
-    expect(await dues(inWindow(60, 105), users, "2026-11-01T06:00:00Z")).toEqual(["2026-11-01T06:00:00.000Z"]);
+    await expectDueAt(inWindow(60, 105), users, "2026-11-01T06:00:00Z");
     // Signed up at the second 01:50 (06:50 UTC): the next opening is the next night's.
     const second = [{ ...ANN, timezone: "America/New_York", created_at: "2026-11-01T06:50:00Z" }];
-    expect(await dues(inWindow(60, 105), second, "2026-11-01T06:55:00Z")).toEqual([]);
-    expect(await dues(inWindow(60, 105), second, "2026-11-02T06:00:00Z")).toEqual(["2026-11-02T06:00:00.000Z"]);
+    await expectDueAt(inWindow(60, 105), second, "2026-11-02T06:00:00Z", "2026-11-01T06:55:00Z");
     // A 00:30–01:15 window has no second opening, but the clock turns back into it at 06:00
     // UTC (01:00 EST): a moment at the first 01:20 (05:20 UTC) is due then.
     const back = [{ ...ANN, timezone: "America/New_York", created_at: "2026-11-01T05:20:00Z" }];
-    expect(await dues(inWindow(30, 75), back, "2026-11-01T05:59:00Z")).toEqual([]);
-    expect(await dues(inWindow(30, 75), back, "2026-11-01T06:00:00Z")).toEqual(["2026-11-01T06:00:00.000Z"]);
+    await expectDueAt(inWindow(30, 75), back, "2026-11-01T06:00:00Z");
     // New York, 2026-03-08: 02:00 EST becomes 03:00 EDT, so a 02:30–02:40 window runs
     // 03:30–03:40 EDT. Signed up at 03:10 EDT (07:10 UTC): due at 03:30 that day.
     const spring = [{ ...ANN, timezone: "America/New_York", created_at: "2026-03-08T07:10:00Z" }];
-    expect(await dues(inWindow(150, 160), spring, "2026-03-08T07:29:00Z")).toEqual([]);
-    expect(await dues(inWindow(150, 160), spring, "2026-03-08T07:30:00Z")).toEqual(["2026-03-08T07:30:00.000Z"]);
+    await expectDueAt(inWindow(150, 160), spring, "2026-03-08T07:30:00Z");
   });
 
   it("waits exactly 24 hours for `1d` across a clock change, not until the same wall time", async () => {
