@@ -19,6 +19,12 @@ import { DAY_MS, HOUR_MS } from "../duration.ts";
 import { sqlInstant, sqlString } from "../sql/literals.ts";
 import { convertSql, type Zones } from "../sql/zones.ts";
 
+/** The most a clock changes at once, in minutes: two hours (Antarctica's Troll station). */
+const MAX_CLOCK_CHANGE_MINUTES = 120;
+
+/** SQL: the minute of the day that the local time `local` shows. */
+const minuteSql = (local: string): string => `(hour(${local}) * 60 + minute(${local}))`;
+
 /**
  * Moves `local`, the local time of `instant` in zone `tz`, forward to the next opening of the
  * send window (still local time). A time the clock shows after the window's close is not
@@ -30,10 +36,10 @@ import { convertSql, type Zones } from "../sql/zones.ts";
  */
 function windowedLocal(local: string, instant: string, tz: string, settings: Settings): string {
   const { startMinute: start, endMinute: end } = settings.sendWindow;
-  const minute = `(hour(${local}) * 60 + minute(${local}))`;
+  const minute = minuteSql(local);
   const day = `date_trunc('day', ${local})`;
   const open = (days: number): string => `${day} + INTERVAL ${days} DAY + INTERVAL ${start} MINUTE`;
-  const nearClose = `${minute} < ${end + 120}`;
+  const nearClose = `${minute} < ${end + MAX_CLOCK_CHANGE_MINUTES}`;
   return `CASE WHEN ${minute} < ${start} THEN ${open(0)}
     WHEN ${minute} < ${end} OR (${nearClose} AND ${shiftedWindowSql(tz, day, instant, settings)}) THEN ${local}
     WHEN ${nearClose} AND ${instant} < timezone(${tz}, ${open(0)}) THEN ${open(0)}
@@ -61,7 +67,7 @@ function shiftedWindowSql(tz: string, day: string, instant: string, settings: Se
  */
 export function windowShiftMs(settings: Settings): number {
   const { startMinute: start, endMinute: end } = settings.sendWindow;
-  return DAY_MS - (end - start) * 60_000 + 2 * HOUR_MS;
+  return DAY_MS - (end - start) * 60_000 + (MAX_CLOCK_CHANGE_MINUTES / 60) * HOUR_MS;
 }
 
 /**
@@ -98,13 +104,12 @@ export function windowedDueSql(rows: string, raw: string, tz: string, settings: 
     return `CASE WHEN ${instant} >= ${raw} AND timezone(${tz}, ${instant}) = local_due THEN ${instant} END`;
   };
   const day = "date_trunc('day', local_due)";
-  const minuteOf = (local: string): string => `(hour(${local}) * 60 + minute(${local}))`;
-  const clockOpen = (instant: string): string => `${minuteOf(`timezone(${tz}, ${instant})`)} BETWEEN ${start} AND ${end - 1}`;
+  const clockOpen = (instant: string): string => `${minuteSql(`timezone(${tz}, ${instant})`)} BETWEEN ${start} AND ${end - 1}`;
   // A zone's UTC offset at an instant, and the quarter hours (every offset and change is on
   // one) up to two hours before or after an instant: where to look for a clock change.
   const offset = (instant: string): string => `(timezone(${tz}, ${instant}) - timezone('UTC', ${instant}))`;
   const quarters = (instant: string, sign: "-" | "+"): string =>
-    `list_transform(range(0, 9), lambda q_k: to_timestamp(${sign === "-" ? "floor" : "ceil"}(epoch(${instant}) / 900) * 900 ${sign} 900 * q_k))`;
+    `list_transform(range(0, ${MAX_CLOCK_CHANGE_MINUTES / 15 + 1}), lambda q_k: to_timestamp(${sign === "-" ? "floor" : "ceil"}(epoch(${instant}) / 900) * 900 ${sign} 900 * q_k))`;
   // The instant the clock sprang forward over an opening it skips (the first quarter hour at
   // the offset of `moved`, the opening read after the change): from there the clock may show
   // a minute in the window (03:00 for 02:30–04:00), before the opening read that way (03:30).
@@ -113,8 +118,8 @@ export function windowedDueSql(rows: string, raw: string, tz: string, settings: 
   // back, it may show a minute in the window again (01:00 for 00:30–01:15, the night New York
   // turns back), with no repeated opening.
   const jumpAfter = `list_min(list_filter(${quarters(raw, "+")}, lambda q_at: ${offset("q_at")} <> ${offset(raw)}))`;
-  const afterClose = `local_due > local_raw AND ${minuteOf("local_raw")} BETWEEN ${end} AND ${end + 119}
-    AND ${offset(`${raw} + INTERVAL 135 MINUTE`)} <> ${offset(raw)}`;
+  const afterClose = `local_due > local_raw AND ${minuteSql("local_raw")} BETWEEN ${end} AND ${end + MAX_CLOCK_CHANGE_MINUTES - 1}
+    AND ${offset(`${raw} + INTERVAL ${MAX_CLOCK_CHANGE_MINUTES + 15} MINUTE`)} <> ${offset(raw)}`;
   // A moment moved back by the clock (local_due before local_raw: an opening later that day
   // that the clock shows as earlier) takes DuckDB's conversion, the later instant.
   return `SELECT * EXCLUDE (moved, skipped, jump), CASE WHEN local_due = local_raw THEN ${raw}
@@ -143,11 +148,10 @@ export function inWindowSql(tz: string, settings: Settings, ctx: CompileContext)
   if (ctx.zones) {
     const zones = [...ctx.zones.now];
     const open = zones.filter(([, f]) => f.minute >= start && f.minute < end).map(([z]) => sqlString(z));
-    const shifted = zones.filter(([, f]) => f.dayMinutes < 24 * 60 && f.minute >= end && f.minute < end + 120)
+    const shifted = zones.filter(([, f]) => f.dayMinutes < 24 * 60 && f.minute >= end && f.minute < end + MAX_CLOCK_CHANGE_MINUTES)
       .map(([z, f]) => `(${tz} = ${sqlString(z)} AND ${shiftedWindowSql(sqlString(z), `TIMESTAMP '${f.date}'`, now, settings)})`);
     return [...(open.length ? [`${tz} IN (${open.join(", ")})`] : []), ...shifted].join(" OR ") || "false";
   }
   const local = `timezone(${tz}, ${now})`;
-  const minute = `(hour(${local}) * 60 + minute(${local}))`;
-  return `(${minute} BETWEEN ${start} AND ${end - 1} OR ${shiftedWindowSql(tz, `date_trunc('day', ${local})`, now, settings)})`;
+  return `(${minuteSql(local)} BETWEEN ${start} AND ${end - 1} OR ${shiftedWindowSql(tz, `date_trunc('day', ${local})`, now, settings)})`;
 }

@@ -13,9 +13,8 @@
  * holds. Rules are checked in order and the first that holds gives the level.
  */
 import type { Engagement, EngagementMetric } from "../config/types.ts";
+import { DAY_MS } from "../duration.ts";
 import { sqlInterval, sqlString } from "./literals.ts";
-
-const DAY_MS = 86_400_000;
 
 /**
  * `SELECT user_id, level_0, level_1, …` for the users of `users`, a query with `user_id` and
