@@ -164,6 +164,17 @@ describe("evaluate", () => {
     await expectDueAt(inWindow(150, 160), spring, "2026-03-08T07:30:00Z");
   });
 
+  it("honours a clock change in the evening, where a zone changes its clock at night's end elsewhere", async () => {
+    // Nuuk, 2026-10-25 01:00 UTC: 00:00 -01 becomes 23:00 -02, so 23:00–00:00 comes twice.
+    // A 22:00–23:15 window is open again from 01:00 UTC; signed up at the first 23:20
+    // (00:20 UTC): due at the turn back, not the next evening.
+    const users = [{ ...ANN, timezone: "America/Nuuk", created_at: "2026-10-25T00:20:00Z" }];
+    await expectDueAt(inWindow(22 * 60, 23 * 60 + 15), users, "2026-10-25T01:00:00Z");
+    // A Berlin user beside them changes nothing.
+    const both = [...users, { ...ANN, user_id: "u2", email: "u2@example.com", created_at: "2026-10-25T00:20:00Z" }];
+    expect(await dues(inWindow(22 * 60, 23 * 60 + 15), both, "2026-10-25T01:00:00Z")).toEqual(["2026-10-25T01:00:00.000Z"]);
+  });
+
   it("waits exactly 24 hours for `1d` across a clock change, not until the same wall time", async () => {
     // The first email went at 09:00 EST (14:00 UTC) on 2026-03-07; a day later is 14:00 UTC,
     // 10:00 EDT, inside the window, so that is when the next step is due.

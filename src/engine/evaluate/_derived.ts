@@ -26,17 +26,20 @@ import { dayLevelLookbacks, dayLevelsTable, localTodaySql, tagRuleSql, type Entr
 import { DAY_MS } from "../duration.ts";
 import { sqlInstant, sqlInterval } from "../sql/literals.ts";
 import { loadZones, userZoneSql, zonesDaysEarlier } from "../sql/zones.ts";
+import { zonesChangingNear } from "../sql/clock-changes.ts";
 import { scoreAwardsSql, scoreHistorySql, scoreOccurrencesSql, userScoresSql } from "../sql/scoring.ts";
 
 /** What compiling entries and conditions needs to know about the snapshot, as of `now`. */
 export async function entryContext(conn: DuckDBConnection, config: Config, now: Date): Promise<EntryContext> {
   const reader = await conn.runAndReadAll("SELECT column_name FROM (DESCRIBE users)");
   const later = await conn.runAndReadAll(`SELECT EXISTS (SELECT 1 FROM users WHERE created_at > ${sqlInstant(now)}) AS later`);
+  const zones = await loadZones(conn, config.settings.timezone, now);
+  const { startMinute, endMinute } = config.settings.sendWindow;
   return {
     laterSignups: later.getRowObjects()[0]!.later === true,
     now, columns: new Set(reader.getRowObjects().map((r) => String(r.column_name))), segments: config.segments,
-    timezone: config.settings.timezone, zones: await loadZones(conn, config.settings.timezone, now),
-    passiveEvents: config.settings.passiveEvents,
+    timezone: config.settings.timezone, zones, passiveEvents: config.settings.passiveEvents,
+    windowClockChanges: (await zonesChangingNear(conn, zones.now.keys(), startMinute, endMinute, now)).length > 0,
   };
 }
 

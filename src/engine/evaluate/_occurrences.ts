@@ -128,7 +128,7 @@ function lateSql(rows: string, campaign: Campaign, settings: Settings, ctx: Entr
   const limit = sqlInstant(new Date(ctx.now.getTime() - campaign.latenessMs));
   // The plain conversion on the zone column, not a CASE over the known zones: these rows are
   // few, and compiling that CASE would cost each campaign more than running it saves.
-  return `SELECT user_id, occurrence, due < ${limit} AS late FROM (${windowedDueSql(rows, raw, "tz", settings, undefined)})`;
+  return `SELECT user_id, occurrence, due < ${limit} AS late FROM (${windowedDueSql(rows, raw, "tz", settings, { ...ctx, zones: undefined })})`;
 }
 
 /**

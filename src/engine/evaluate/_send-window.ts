@@ -18,9 +18,8 @@ import type { CompileContext } from "../sql/conditions.ts";
 import { DAY_MS, HOUR_MS } from "../duration.ts";
 import { sqlInstant, sqlString } from "../sql/literals.ts";
 import { convertSql, type Zones } from "../sql/zones.ts";
+import { MAX_CLOCK_CHANGE_MINUTES } from "../sql/clock-changes.ts";
 
-/** The most a clock changes at once, in minutes: two hours (Antarctica's Troll station). */
-const MAX_CLOCK_CHANGE_MINUTES = 120;
 
 /** SQL: the minute of the day that the local time `local` shows. */
 const minuteSql = (local: string): string => `(hour(${local}) * 60 + minute(${local}))`;
@@ -91,8 +90,14 @@ export function windowShiftMs(settings: Settings): number {
  * next day's opening. A moment past the close within two hours of the clock turning back
  * into the window (00:30–01:15, the night New York's 02:00 becomes 01:00) is due at that turn.
  * So a due moment is the first instant, from the moment on, that `inWindowSql` calls open.
+ *
+ * All that is left out when `ctx.windowClockChanges` is false: no zone changes its clock
+ * near the window's hours (see `zonesChangingNear`), so an opening exists once and a moment
+ * after the close waits for the next day's.
  */
-export function windowedDueSql(rows: string, raw: string, tz: string, settings: Settings, zones: Zones | undefined): string {
+export function windowedDueSql(rows: string, raw: string, tz: string, settings: Settings, ctx: CompileContext): string {
+  const zones = ctx.zones;
+  if (ctx.windowClockChanges === false) return plainWindowedDueSql(rows, raw, tz, settings, zones);
   const { startMinute: start, endMinute: end } = settings.sendWindow;
   // Windowed once, then converted (inside each zone's arm the window would be compiled once
   // per zone). The first of a repeated local time, and whether the opening exists, are
@@ -135,6 +140,19 @@ export function windowedDueSql(rows: string, raw: string, tz: string, settings: 
             SELECT *, CASE WHEN local_due <> local_raw THEN ${convertSql(tz, "local_due", zones)} END AS later FROM (
               SELECT *, ${windowedLocal("local_raw", raw, tz, settings)} AS local_due FROM (
                 SELECT *, ${convertSql(tz, raw, zones)} AS local_raw FROM (${rows})))))))`;
+}
+
+/**
+ * `windowedDueSql` where no zone changes its clock near the window's hours: every opening
+ * exists once, and a moment after the close waits for the next day's opening.
+ */
+function plainWindowedDueSql(rows: string, raw: string, tz: string, settings: Settings, zones: Zones | undefined): string {
+  const { startMinute: start, endMinute: end } = settings.sendWindow;
+  const minute = minuteSql("local_raw");
+  const open = (days: number): string => `date_trunc('day', local_raw) + INTERVAL ${days} DAY + INTERVAL ${start} MINUTE`;
+  return `SELECT *, CASE WHEN local_due = local_raw THEN ${raw} ELSE ${convertSql(tz, "local_due", zones)} END AS due FROM (
+      SELECT *, CASE WHEN ${minute} < ${start} THEN ${open(0)} WHEN ${minute} < ${end} THEN local_raw ELSE ${open(1)} END AS local_due FROM (
+        SELECT *, ${convertSql(tz, raw, zones)} AS local_raw FROM (${rows})))`;
 }
 
 /**

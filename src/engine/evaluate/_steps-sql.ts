@@ -160,7 +160,7 @@ export function stepSql(
       SELECT k.*, ${step.after ? "k.prev_sent_at" : "k.occurred_at"} AS base FROM k
     ), c AS (
       -- The window only ever moves a moment later, so a raw moment after now cannot be due.
-      ${windowedDueSql(`SELECT * FROM todo WHERE base IS NOT NULL${options.upcoming ? "" : ` AND ${raw} <= ${now}`}`, raw, "tz", settings, ctx.zones)}
+      ${windowedDueSql(`SELECT * FROM todo WHERE base IS NOT NULL${options.upcoming ? "" : ` AND ${raw} <= ${now}`}`, raw, "tz", settings, ctx)}
     )
     SELECT c.user_id, c.occurrence, c.occurred_at, ${orphans ? "c.key" : keySql("c.user_id", campaign.id, step.id, "c.occurrence")} AS key, c.due,
       ${branch.holds} AS branch_taken,${options.upcoming ? ` ${branch.closed} AS branch_closed,` : ""} ${goal} AS goal_reached, c.exited, c.exit_ended, ${inWindow} AS in_window, c.no_email, c.suppressed

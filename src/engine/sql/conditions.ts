@@ -27,6 +27,12 @@ export interface CompileContext {
   timezone?: string;
   /** Settings' `passive_events`: events that happen to a user, not done by them (see `activitySql`). */
   passiveEvents?: readonly string[];
+  /**
+   * Whether some user's zone changes its clock near the send window's hours (see
+   * `zonesChangingNear`): only then does the window's SQL handle clock changes. Unknown
+   * (undefined) counts as yes.
+   */
+  windowClockChanges?: boolean;
 }
 
 /**
