@@ -143,6 +143,12 @@ describe("evaluate", () => {
     const skipped = await plan(inWindow(120, 150), { users }, "2026-10-03T15:40:00Z");
     expect([skipped.sends, skipped.held]).toEqual([[], []]);
     expect(await dues(inWindow(120, 150), users, "2026-10-04T15:00:00Z")).toEqual(["2026-10-04T15:00:00.000Z"]);
+    // Nuuk, 2026-03-28: 23:00 -02 becomes 00:00 -01 on the 29th (01:00 UTC), so a 23:00–23:59
+    // window never opens on the 28th: read an hour later it would fall on the 29th, whose
+    // own window is 23:00 -01 (00:00 UTC on the 30th). Signed up at noon on the 28th.
+    const nuuk = [{ ...ANN, timezone: "America/Nuuk", created_at: "2026-03-28T14:00:00Z" }];
+    expect(await dues(inWindow(23 * 60, 23 * 60 + 59), nuuk, "2026-03-29T23:59:00Z")).toEqual([]);
+    expect(await dues(inWindow(23 * 60, 23 * 60 + 59), nuuk, "2026-03-30T00:00:00Z")).toEqual(["2026-03-30T00:00:00.000Z"]);
   });
 
   it("moves a moment after the window's close by the clock to an opening later that day when the clock changes over it", async () => {

@@ -85,9 +85,9 @@ export function windowShiftMs(settings: Settings): number {
  *
  * An opening the clock skips opens when the clock jumps into the window (03:00 for New York's
  * 02:30–04:00); when it jumps past the window, at the opening read that long after the change,
- * unless that is not before the close read the same way: then the window never opens that
- * day (Lord Howe's 02:00–02:30 on the day 02:00 becomes 02:30), and the moment goes to the
- * next day's opening. A moment past the close within two hours of the clock turning back
+ * unless that is not before the close read the same way, or falls on the next day: then the
+ * window never opens that day (Lord Howe's 02:00–02:30 on the day 02:00 becomes 02:30; Nuuk's
+ * 23:00–23:59 on the day 23:00 becomes 00:00), and the moment goes to the next day's opening. A moment past the close within two hours of the clock turning back
  * into the window (00:30–01:15, the night New York's 02:00 becomes 01:00) is due at that turn.
  * So a due moment is the first instant, from the moment on, that `inWindowSql` calls open.
  *
@@ -131,7 +131,7 @@ export function windowedDueSql(rows: string, raw: string, tz: string, settings: 
       WHEN jump IS NOT NULL AND NOT skipped AND jump < moved AND ${clockOpen("jump")} THEN jump
       WHEN NOT skipped THEN moved
       WHEN jump >= ${raw} AND ${clockOpen("jump")} THEN jump
-      WHEN moved < timezone(${tz}, ${day} + INTERVAL ${end} MINUTE) THEN moved
+      WHEN moved < timezone(${tz}, ${day} + INTERVAL ${end} MINUTE) AND date_trunc('day', timezone(${tz}, moved)) = ${day} THEN moved
       ELSE timezone(${tz}, ${day} + INTERVAL 1 DAY + INTERVAL ${start} MINUTE) END AS due
     FROM (
       SELECT *, CASE WHEN skipped THEN ${jumpBefore} WHEN ${afterClose} THEN ${jumpAfter} END AS jump FROM (
