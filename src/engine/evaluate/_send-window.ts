@@ -20,7 +20,6 @@ import { sqlInstant, sqlString } from "../sql/literals.ts";
 import { convertSql, type Zones } from "../sql/zones.ts";
 import { MAX_CLOCK_CHANGE_MINUTES } from "../sql/clock-changes.ts";
 
-
 /** SQL: the minute of the day that the local time `local` shows. */
 const minuteSql = (local: string): string => `(hour(${local}) * 60 + minute(${local}))`;
 
@@ -87,8 +86,9 @@ export function windowShiftMs(settings: Settings): number {
  * 02:30–04:00); when it jumps past the window, at the opening read that long after the change,
  * unless that is not before the close read the same way, or falls on the next day: then the
  * window never opens that day (Lord Howe's 02:00–02:30 on the day 02:00 becomes 02:30; Nuuk's
- * 23:00–23:59 on the day 23:00 becomes 00:00), and the moment goes to the next day's opening. A moment past the close within two hours of the clock turning back
- * into the window (00:30–01:15, the night New York's 02:00 becomes 01:00) is due at that turn.
+ * 23:00–23:59 on the day 23:00 becomes 00:00), and the moment goes to the next day's opening.
+ * A moment past the close within two hours of the clock turning back into the window
+ * (00:30–01:15, the night New York's 02:00 becomes 01:00) is due at that turn.
  * So a due moment is the first instant, from the moment on, that `inWindowSql` calls open.
  *
  * All that is left out when `ctx.windowClockChanges` is false: no zone changes its clock

@@ -28,6 +28,9 @@ export const MAX_CLOCK_CHANGE_MINUTES = 120;
  */
 const SAMPLE_DAYS = 3;
 
+/** SQL: the UTC offset in seconds, at `instant`, of the zone in column `zone`. */
+const offsetSql = (instant: string): string => `epoch(timezone(zone, ${instant})) - epoch(${instant})`;
+
 /** Per zone and last year looked at: the samples (epoch seconds) each just after a change of the zone's offset. */
 const changesRead = new Map<string, number[]>();
 /** Per zone, hours and last year: whether the zone changes its clock near those hours. */
@@ -42,7 +45,7 @@ const answers = new Map<string, boolean>();
  *
  * @example
  * await zonesChangingNear(conn, ["Europe/Berlin", "America/Nuuk"], 20 * 60, 23 * 60, now);
- * // ["America/Nuuk"]: its clock changes at 22:00 local
+ * // ["America/Nuuk"]: its clock springs from 23:00 to 00:00 and turns from 00:00 back to 23:00
  */
 export async function zonesChangingNear(
   conn: DuckDBConnection, zones: Iterable<string>, startMinute: number, endMinute: number, now: Date,
@@ -65,10 +68,9 @@ async function readChanges(conn: DuckDBConnection, zones: string[], lastYear: nu
   const unread = zones.filter((z) => !changesRead.has(key(z)));
   if (unread.length) {
     const to = new Date(Date.UTC(lastYear + 1, 0, 1));
-    const offset = (instant: string): string => `epoch(timezone(zone, ${instant})) - epoch(${instant})`;
     const reader = await conn.runAndReadAll(`SELECT zone, list(epoch(sample_at)::BIGINT ORDER BY sample_at) FILTER (WHERE off <> off_before) AS changes FROM (
         SELECT zone, sample_at, off, lag(off) OVER (PARTITION BY zone ORDER BY sample_at) AS off_before FROM (
-          SELECT zone, sample_at, ${offset("sample_at")} AS off FROM (SELECT unnest(${sqlList(unread)}) AS zone),
+          SELECT zone, sample_at, ${offsetSql("sample_at")} AS off FROM (SELECT unnest(${sqlList(unread)}) AS zone),
             (SELECT unnest(range(${sqlInstant(CLOCK_CHANGES_FROM)}, ${sqlInstant(to)}, INTERVAL ${SAMPLE_DAYS} DAY)) AS sample_at)))
       GROUP BY zone`);
     for (const zone of unread) changesRead.set(key(zone), []);
@@ -87,13 +89,12 @@ async function readChanges(conn: DuckDBConnection, zones: string[], lastYear: nu
 async function readChangingNear(conn: DuckDBConnection, changes: Map<string, number[]>, startMinute: number, endMinute: number): Promise<string[]> {
   const pairs = [...changes].flatMap(([zone, samples]) => samples.map((s) => [zone, s] as const));
   if (!pairs.length) return [];
-  const offset = (instant: string): string => `epoch(timezone(zone, ${instant})) - epoch(${instant})`;
   const span = `INTERVAL ${endMinute - startMinute + 2 * MAX_CLOCK_CHANGE_MINUTES} MINUTE`;
   const reader = await conn.runAndReadAll(`WITH days AS (
       SELECT DISTINCT zone, unnest(range(date_trunc('day', timezone(zone, to_timestamp(sample) - INTERVAL ${SAMPLE_DAYS} DAY)) - INTERVAL 2 DAY,
         date_trunc('day', timezone(zone, to_timestamp(sample))) + INTERVAL 2 DAY, INTERVAL 1 DAY)) AS day
       FROM (SELECT unnest(${sqlList(pairs.map(([z]) => z))}) AS zone, unnest([${pairs.map(([, s]) => s).join(", ")}]) AS sample)),
     spans AS (SELECT zone, timezone(zone, day + INTERVAL (${startMinute - MAX_CLOCK_CHANGE_MINUTES}) MINUTE) AS span_from FROM days)
-    SELECT DISTINCT zone FROM spans WHERE ${offset("span_from")} <> ${offset(`(span_from + ${span})`)}`);
+    SELECT DISTINCT zone FROM spans WHERE ${offsetSql("span_from")} <> ${offsetSql(`(span_from + ${span})`)}`);
   return reader.getRowObjects().map((r) => String(r.zone));
 }
