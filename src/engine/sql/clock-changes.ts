@@ -31,8 +31,11 @@ const SAMPLE_DAYS = 3;
 /** SQL: the UTC offset in seconds, at `instant`, of the zone in column `zone`. */
 const offsetSql = (instant: string): string => `epoch(timezone(zone, ${instant})) - epoch(${instant})`;
 
-/** Per zone and last year looked at: the samples (epoch seconds) each just after a change of the zone's offset. */
-const changesRead = new Map<string, number[]>();
+/**
+ * Per zone and last year looked at: the samples (epoch seconds) each just after a change of
+ * the zone's offset, and whether some change was larger than two hours.
+ */
+const changesRead = new Map<string, { samples: number[]; large: boolean }>();
 /** Per zone, hours and last year: whether the zone changes its clock near those hours. */
 const answers = new Map<string, boolean>();
 
@@ -40,8 +43,10 @@ const answers = new Map<string, boolean>();
  * The zones among `zones` (names DuckDB's zone database knows) whose clock changes, on some
  * day from 1970 to ten years after `now`, while it reads a time after two hours before
  * `startMinute` and up to two hours after `endMinute` (minutes of the local day): every zone
- * some of whose skipped or repeated times fall within the hours (a clock changes by two
- * hours at most), and maybe some whose changes only come near them.
+ * some of whose skipped or repeated times fall within the hours, and maybe some whose
+ * changes only come near them. A zone that ever changed by more than two hours (Samoa's
+ * skipped 2011-12-30, Kiritimati's day in 1995, Rothera's three hours in 1976) is always
+ * named: the window's rules assume two hours at most, and it keeps them whatever the hours.
  *
  * @example
  * await zonesChangingNear(conn, ["Europe/Berlin", "America/Nuuk"], 20 * 60, 23 * 60, now);
@@ -57,25 +62,30 @@ export async function zonesChangingNear(
   if (unanswered.length) {
     const changes = await readChanges(conn, unanswered, lastYear);
     const near = new Set(await readChangingNear(conn, changes, startMinute, endMinute));
-    for (const zone of unanswered) answers.set(answerKey(zone), near.has(zone));
+    for (const zone of unanswered) answers.set(answerKey(zone), near.has(zone) || changes.get(zone)!.large);
   }
   return unique.filter((z) => answers.get(answerKey(z)));
 }
 
-/** Each zone's samples just after a change of its offset, from 1970 to the end of `lastYear` (read once per process). */
-async function readChanges(conn: DuckDBConnection, zones: string[], lastYear: number): Promise<Map<string, number[]>> {
+/**
+ * Each zone's samples just after a change of its offset, from 1970 to the end of
+ * `lastYear`, and whether a change was larger than two hours (read once per process).
+ */
+async function readChanges(conn: DuckDBConnection, zones: string[], lastYear: number): Promise<Map<string, { samples: number[]; large: boolean }>> {
   const key = (zone: string): string => `${zone} ${lastYear}`;
   const unread = zones.filter((z) => !changesRead.has(key(z)));
   if (unread.length) {
     const to = new Date(Date.UTC(lastYear + 1, 0, 1));
-    const reader = await conn.runAndReadAll(`SELECT zone, list(epoch(sample_at)::BIGINT ORDER BY sample_at) FILTER (WHERE off <> off_before) AS changes FROM (
+    const reader = await conn.runAndReadAll(`SELECT zone, list(epoch(sample_at)::BIGINT ORDER BY sample_at) FILTER (WHERE off <> off_before) AS changes,
+        coalesce(bool_or(abs(off - off_before) > ${MAX_CLOCK_CHANGE_MINUTES * 60}), false) AS large FROM (
         SELECT zone, sample_at, off, lag(off) OVER (PARTITION BY zone ORDER BY sample_at) AS off_before FROM (
           SELECT zone, sample_at, ${offsetSql("sample_at")} AS off FROM (SELECT unnest(${sqlList(unread)}) AS zone),
             (SELECT unnest(range(${sqlInstant(CLOCK_CHANGES_FROM)}, ${sqlInstant(to)}, INTERVAL ${SAMPLE_DAYS} DAY)) AS sample_at)))
       GROUP BY zone`);
-    for (const zone of unread) changesRead.set(key(zone), []);
+    for (const zone of unread) changesRead.set(key(zone), { samples: [], large: false });
     for (const r of reader.getRowObjects()) {
-      changesRead.set(key(String(r.zone)), r.changes === null ? [] : (r.changes as DuckDBListValue).items.map(Number));
+      const samples = r.changes === null ? [] : (r.changes as DuckDBListValue).items.map(Number);
+      changesRead.set(key(String(r.zone)), { samples, large: r.large === true });
     }
   }
   return new Map(zones.map((z) => [z, changesRead.get(key(z))!]));
@@ -86,8 +96,10 @@ async function readChanges(conn: DuckDBConnection, zones: string[], lastYear: nu
  * around one of the changes, from the instant the clock shows two hours before `startMinute`,
  * the zone's offset changes before the clock would show two hours after `endMinute`.
  */
-async function readChangingNear(conn: DuckDBConnection, changes: Map<string, number[]>, startMinute: number, endMinute: number): Promise<string[]> {
-  const pairs = [...changes].flatMap(([zone, samples]) => samples.map((s) => [zone, s] as const));
+async function readChangingNear(
+  conn: DuckDBConnection, changes: Map<string, { samples: number[] }>, startMinute: number, endMinute: number,
+): Promise<string[]> {
+  const pairs = [...changes].flatMap(([zone, { samples }]) => samples.map((s) => [zone, s] as const));
   if (!pairs.length) return [];
   const span = `INTERVAL ${endMinute - startMinute + 2 * MAX_CLOCK_CHANGE_MINUTES} MINUTE`;
   const reader = await conn.runAndReadAll(`WITH days AS (
