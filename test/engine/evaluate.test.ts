@@ -79,6 +79,10 @@ describe("evaluate", () => {
     // exist that day; the clock shows 03:00, inside 02:30–18:00, from 07:00 UTC. Signed up 01:00 EST.
     const users = [{ ...ANN, timezone: "America/New_York", created_at: "2026-03-08T06:00:00Z" }];
     await expectDueAt(inWindow(150), users, "2026-03-08T07:00:00Z");
+    // St John's changed its clock at 00:01 until 2011, not on a quarter hour: on 2009-03-08
+    // 00:01 NST (03:31 UTC) became 01:01 NDT, inside 00:30–01:15. Signed up 23:30 the evening before.
+    const stJohns = [{ ...ANN, timezone: "America/St_Johns", created_at: "2009-03-08T03:00:00Z" }];
+    await expectDueAt(inWindow(30, 75), stJohns, "2009-03-08T03:31:00Z");
   });
 
   it("opens a window lying wholly in the hour clocks skip that long after the change, for as long as it lasts", async () => {
@@ -164,6 +168,10 @@ describe("evaluate", () => {
     // UTC (01:00 EST): a moment at the first 01:20 (05:20 UTC) is due then.
     const back = [{ ...ANN, timezone: "America/New_York", created_at: "2026-11-01T05:20:00Z" }];
     await expectDueAt(inWindow(30, 75), back, "2026-11-01T06:00:00Z");
+    // St John's, 2009-11-01: 00:01 NDT turned back to 23:01 NST at 02:31 UTC, into a
+    // 22:50–23:10 window; signed up at 23:20 NDT (01:50 UTC), due at the turn.
+    const stJohns = [{ ...ANN, timezone: "America/St_Johns", created_at: "2009-11-01T01:50:00Z" }];
+    await expectDueAt(inWindow(22 * 60 + 50, 23 * 60 + 10), stJohns, "2009-11-01T02:31:00Z");
     // New York, 2026-03-08: 02:00 EST becomes 03:00 EDT, so a 02:30–02:40 window runs
     // 03:30–03:40 EDT. Signed up at 03:10 EDT (07:10 UTC): due at 03:30 that day.
     const spring = [{ ...ANN, timezone: "America/New_York", created_at: "2026-03-08T07:10:00Z" }];

@@ -110,19 +110,20 @@ export function windowedDueSql(rows: string, raw: string, tz: string, settings: 
   };
   const day = "date_trunc('day', local_due)";
   const clockOpen = (instant: string): string => `${minuteSql(`timezone(${tz}, ${instant})`)} BETWEEN ${start} AND ${end - 1}`;
-  // A zone's UTC offset at an instant, and the quarter hours (every offset and change is on
-  // one) up to two hours before or after an instant: where to look for a clock change.
+  // A zone's UTC offset at an instant, and the whole minutes up to two hours before or after
+  // an instant: where to look for a clock change. Most changes fall on a quarter hour, but
+  // not all (St John's changed at 00:01 local until 2011, Goose Bay and Moncton too).
   const offset = (instant: string): string => `(timezone(${tz}, ${instant}) - timezone('UTC', ${instant}))`;
-  const quarters = (instant: string, sign: "-" | "+"): string =>
-    `list_transform(range(0, ${MAX_CLOCK_CHANGE_MINUTES / 15 + 1}), lambda q_k: to_timestamp(${sign === "-" ? "floor" : "ceil"}(epoch(${instant}) / 900) * 900 ${sign} 900 * q_k))`;
-  // The instant the clock sprang forward over an opening it skips (the first quarter hour at
-  // the offset of `moved`, the opening read after the change): from there the clock may show
+  const minutes = (instant: string, sign: "-" | "+"): string =>
+    `list_transform(range(0, ${MAX_CLOCK_CHANGE_MINUTES + 1}), lambda q_k: to_timestamp(${sign === "-" ? "floor" : "ceil"}(epoch(${instant}) / 60) * 60 ${sign} 60 * q_k))`;
+  // The instant the clock sprang forward over an opening it skips (the first minute at the
+  // offset of `moved`, the opening read after the change): from there the clock may show
   // a minute in the window (03:00 for 02:30–04:00), before the opening read that way (03:30).
-  const jumpBefore = `list_min(list_filter(${quarters("moved", "-")}, lambda q_at: ${offset("q_at")} = ${offset("moved")}))`;
+  const jumpBefore = `list_min(list_filter(${minutes("moved", "-")}, lambda q_at: ${offset("q_at")} = ${offset("moved")}))`;
   // The instant the clock changes within two hours after a moment past the close: turning
   // back, it may show a minute in the window again (01:00 for 00:30–01:15, the night New York
   // turns back), with no repeated opening.
-  const jumpAfter = `list_min(list_filter(${quarters(raw, "+")}, lambda q_at: ${offset("q_at")} <> ${offset(raw)}))`;
+  const jumpAfter = `list_min(list_filter(${minutes(raw, "+")}, lambda q_at: ${offset("q_at")} <> ${offset(raw)}))`;
   const afterClose = `local_due > local_raw AND ${minuteSql("local_raw")} BETWEEN ${end} AND ${end + MAX_CLOCK_CHANGE_MINUTES - 1}
     AND ${offset(`${raw} + INTERVAL ${MAX_CLOCK_CHANGE_MINUTES + 15} MINUTE`)} <> ${offset(raw)}`;
   // A moment moved back by the clock (local_due before local_raw: an opening later that day
