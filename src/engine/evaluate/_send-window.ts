@@ -17,7 +17,7 @@ import type { Settings } from "../config/types.ts";
 import type { CompileContext } from "../sql/conditions.ts";
 import { DAY_MS, HOUR_MS } from "../duration.ts";
 import { sqlInstant, sqlString } from "../sql/literals.ts";
-import { convertSql, type Zones } from "../sql/zones.ts";
+import { convertSql, offsetSql, type Zones } from "../sql/zones.ts";
 import { MAX_CLOCK_CHANGE_MINUTES } from "../sql/clock-changes.ts";
 
 /** SQL: the minute of the day that the local time `local` shows. */
@@ -110,10 +110,10 @@ export function windowedDueSql(rows: string, raw: string, tz: string, settings: 
   };
   const day = "date_trunc('day', local_due)";
   const clockOpen = (instant: string): string => `${minuteSql(`timezone(${tz}, ${instant})`)} BETWEEN ${start} AND ${end - 1}`;
-  // A zone's UTC offset at an instant, and the whole minutes up to two hours before or after
+  // The user's UTC offset at an instant, and the whole minutes up to two hours before or after
   // an instant: where to look for a clock change. Most changes fall on a quarter hour, but
   // not all (St John's changed at 00:01 local until 2011, Goose Bay and Moncton too).
-  const offset = (instant: string): string => `(timezone(${tz}, ${instant}) - timezone('UTC', ${instant}))`;
+  const offset = (instant: string): string => offsetSql(tz, instant);
   const minutes = (instant: string, sign: "-" | "+"): string =>
     `list_transform(range(0, ${MAX_CLOCK_CHANGE_MINUTES + 1}), lambda q_k: to_timestamp(${sign === "-" ? "floor" : "ceil"}(epoch(${instant}) / 60) * 60 ${sign} 60 * q_k))`;
   // The instant the clock sprang forward over an opening it skips (the first minute at the

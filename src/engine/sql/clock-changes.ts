@@ -10,7 +10,8 @@
  * process: the zone database does not change while it runs.
  */
 import type { DuckDBConnection, DuckDBListValue } from "@duckdb/node-api";
-import { sqlInstant, sqlList, sqlString } from "./literals.ts";
+import { sqlInstant, sqlList } from "./literals.ts";
+import { offsetSql } from "./zones.ts";
 
 /** The first instant whose clock changes are looked at: moments before it are not expected in snapshots. */
 const CLOCK_CHANGES_FROM = new Date("1970-01-01T00:00:00Z");
@@ -27,9 +28,6 @@ export const MAX_CLOCK_CHANGE_MINUTES = 120;
  * least seven days apart (Brazil in October 2000, Gaza from 2040), so three days is safe.
  */
 const SAMPLE_DAYS = 3;
-
-/** SQL: the UTC offset in seconds, at `instant`, of the zone in column `zone`. */
-const offsetSql = (instant: string): string => `epoch(timezone(zone, ${instant})) - epoch(${instant})`;
 
 /**
  * Per zone and last year looked at: the samples (epoch seconds) each just after a change of
@@ -79,7 +77,7 @@ async function readChanges(conn: DuckDBConnection, zones: string[], lastYear: nu
     const reader = await conn.runAndReadAll(`SELECT zone, list(epoch(sample_at)::BIGINT ORDER BY sample_at) FILTER (WHERE off <> off_before) AS changes,
         coalesce(bool_or(abs(off - off_before) > ${MAX_CLOCK_CHANGE_MINUTES * 60}), false) AS large FROM (
         SELECT zone, sample_at, off, lag(off) OVER (PARTITION BY zone ORDER BY sample_at) AS off_before FROM (
-          SELECT zone, sample_at, ${offsetSql("sample_at")} AS off FROM (SELECT unnest(${sqlList(unread)}) AS zone),
+          SELECT zone, sample_at, ${offsetSql("zone", "sample_at")} AS off FROM (SELECT unnest(${sqlList(unread)}) AS zone),
             (SELECT unnest(range(${sqlInstant(CLOCK_CHANGES_FROM)}, ${sqlInstant(to)}, INTERVAL ${SAMPLE_DAYS} DAY)) AS sample_at)))
       GROUP BY zone`);
     for (const zone of unread) changesRead.set(key(zone), { samples: [], large: false });
@@ -107,6 +105,6 @@ async function readChangingNear(
         date_trunc('day', timezone(zone, to_timestamp(sample))) + INTERVAL 2 DAY, INTERVAL 1 DAY)) AS day
       FROM (SELECT unnest(${sqlList(pairs.map(([z]) => z))}) AS zone, unnest([${pairs.map(([, s]) => s).join(", ")}]) AS sample)),
     spans AS (SELECT zone, timezone(zone, day + INTERVAL (${startMinute - MAX_CLOCK_CHANGE_MINUTES}) MINUTE) AS span_from FROM days)
-    SELECT DISTINCT zone FROM spans WHERE ${offsetSql("span_from")} <> ${offsetSql(`(span_from + ${span})`)}`);
+    SELECT DISTINCT zone FROM spans WHERE ${offsetSql("zone", "span_from")} <> ${offsetSql("zone", `(span_from + ${span})`)}`);
   return reader.getRowObjects().map((r) => String(r.zone));
 }

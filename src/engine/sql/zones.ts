@@ -114,6 +114,9 @@ export async function zonesDaysEarlier(conn: DuckDBConnection, zones: Zones, day
   return { ...zones, now };
 }
 
+/** SQL: the UTC offset, in seconds, of zone `zone` (a zone name, or a column holding one) at `instant`. */
+export const offsetSql = (zone: string, instant: string): string => `(epoch(timezone(${zone}, ${instant})) - epoch(${instant}))`;
+
 /** `WHEN spelling THEN …` for every spelling of every known zone. */
 function armsSql(zones: Zones, then: (zone: string) => string): string {
   return [...zones.spellings].map(([spelling, zone]) => `WHEN ${sqlString(spelling)} THEN ${then(zone)}`).join(" ");
