@@ -20,7 +20,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Condition, Config, Entry, TagRule } from "../config/types.ts";
-import { emailActivitySql, emailMessagesSql } from "../sql/email-activity.ts";
+import { emailActivityStatements, emailMessagesSql } from "../sql/email-activity.ts";
 import { levelsSql } from "../sql/engagement.ts";
 import { dayLevelLookbacks, dayLevelsTable, localTodaySql, tagRuleSql, type EntryContext } from "../sql/entries.ts";
 import { DAY_MS } from "../duration.ts";
@@ -113,7 +113,7 @@ async function dayLevelsAtSql(conn: DuckDBConnection, ctx: EntryContext, lookbac
 
 /** email_activity and email_messages as of `now`: again after email events were added. */
 export async function buildEmailTables(conn: DuckDBConnection, config: Config, now: Date): Promise<void> {
-  await conn.run(`CREATE OR REPLACE TEMP TABLE email_activity AS ${emailActivitySql(now, config.settings.machineOpenMs)}`);
+  for (const statement of emailActivityStatements(now, config.settings.machineOpenMs)) await conn.run(statement);
   await conn.run(`CREATE OR REPLACE TEMP TABLE email_messages AS ${emailMessagesSql()}`);
 }
 

@@ -2,10 +2,10 @@
  * What recipients did with their email, as of `now`, for scoring and engagement levels.
  *
  *   email_activity(user_id, msg, event, ts)
- *       email.sent / delivered / opened / clicked events, machine opens left out: an open
- *       within `machine_open_window` of the delivery (privacy proxies fetch every image on
- *       delivery, however long after the send that is), or of the send when no delivery is
- *       known, is not a person reading. `msg` is a 64-bit hash of the message key
+ *       email.sent / delivered / opened / clicked events up to now, machine opens left
+ *       out: an open within `machine_open_window` of the delivery (privacy proxies fetch
+ *       every image on delivery, however long after the send that is), or of the send when
+ *       no delivery is known, is not a person reading. `msg` is a 64-bit hash of the message key
  *       (properties.key), or of the event's name and instant for an event that carries
  *       no key (the user's events are already told apart by user_id; the loader does not
  *       keep `event_id` once it has deduplicated by it). A fixed-size key groups and joins
@@ -30,23 +30,31 @@ export const messageHashSql = (alias = ""): string => {
   return `hash(coalesce(json_extract_string(${c("properties")}, '$.key'), ${c("event")} || '@' || CAST(epoch_ms(${c("ts")}) AS VARCHAR)))`;
 };
 
-/** `SELECT user_id, msg, event, ts` for every human email event up to `now`. */
-export function emailActivitySql(now: Date, machineOpenMs: number): string {
+/**
+ * The statements that build `email_activity` as a table: every email event up to `now`,
+ * then the machine opens deleted from it. The events are read once, because each reading
+ * goes back to the files and parses every row's properties for its key. At 1M users this
+ * took 8.0 s against 11.2 s for one statement that read the events three times and grouped
+ * the whole ledger (README, Benchmarks).
+ */
+export function emailActivityStatements(now: Date, machineOpenMs: number): string[] {
   const at = sqlInstant(now);
-  // Only opens can be machine opens: the other events pass straight through, and only the
-  // opens are joined to their message's send instant.
-  return `WITH e AS (
-      SELECT user_id, event, ts, ${messageHashSql()} AS msg
-      FROM events WHERE ts <= ${at} AND event IN ${EMAIL_EVENTS}),
-    l AS (SELECT hash(key) AS msg, min("at") AS sent_at FROM ledger WHERE kind = 'sent' AND "at" <= ${at} GROUP BY key),
-    s AS (SELECT user_id, msg, min(ts) AS sent_at, min(ts) FILTER (WHERE event = 'email.delivered') AS delivered_at
-      FROM e WHERE event IN ('email.sent', 'email.delivered') GROUP BY user_id, msg)
-    SELECT user_id, msg, event, ts FROM e WHERE event <> 'email.opened'
-    UNION ALL
-    SELECT e.user_id, e.msg, e.event, e.ts FROM e
-    LEFT JOIN s ON s.user_id = e.user_id AND s.msg = e.msg
-    LEFT JOIN l ON l.msg = e.msg
-    WHERE e.event = 'email.opened' AND NOT coalesce(e.ts <= coalesce(s.delivered_at, least(s.sent_at, l.sent_at)) + ${sqlInterval(machineOpenMs)}, false)`;
+  return [
+    `CREATE OR REPLACE TEMP TABLE email_activity AS
+      SELECT user_id, ${messageHashSql()} AS msg, event, ts FROM events WHERE ts <= ${at} AND event IN ${EMAIL_EVENTS}`,
+    // Per opened message, the end of its machine-open window: from the first delivery, else
+    // the earliest send known (email.sent or the ledger's sent record). The ledger is read
+    // only for the opened messages with no delivery, the few whose window it may move.
+    `DELETE FROM email_activity a USING (
+      WITH s AS (SELECT user_id, msg, min(ts) FILTER (WHERE event IN ('email.sent', 'email.delivered')) AS sent_at,
+          min(ts) FILTER (WHERE event = 'email.delivered') AS delivered_at
+        FROM email_activity GROUP BY user_id, msg HAVING bool_or(event = 'email.opened')),
+      l AS (SELECT hash(key) AS msg, min("at") AS sent_at FROM ledger
+        WHERE kind = 'sent' AND "at" <= ${at} AND hash(key) IN (SELECT msg FROM s WHERE delivered_at IS NULL) GROUP BY key)
+      SELECT s.user_id, s.msg, coalesce(s.delivered_at, least(s.sent_at, l.sent_at)) + ${sqlInterval(machineOpenMs)} AS machine_until
+      FROM s LEFT JOIN l ON l.msg = s.msg AND s.delivered_at IS NULL) m
+    WHERE a.event = 'email.opened' AND a.user_id = m.user_id AND a.msg = m.msg AND a.ts <= m.machine_until`,
+  ];
 }
 
 /** `SELECT user_id, msg, sent_at, delivered_at, engaged_at, clicked_at`, one row per message, from email_activity. */
