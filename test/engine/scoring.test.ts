@@ -220,11 +220,69 @@ describe("entry score_reached", () => {
     }
   });
 
-  it("counts points a `within` window has since dropped: the total earned so far", async () => {
-    const snap = await openData({ users: [ANN], events: [ev("webinar.registered", 3), ev("webinar.registered", 2)] });
+  it("counts only the points inside `within` windows, as bands and explain do", async () => {
     const s = scoring([{ event: "webinar.registered", points: 10, withinMs: 86_400_000 }]);
-    const plan = await evaluate(withScoring(s, { campaigns: new Map([["hot-lead", trigger(20)]]) }), snap, NOW);
-    expect(plan.sends.map((x) => x.occurrence)).toEqual([ago(NOW, 2)]);
+    // A day apart exactly: the first has left the window when the second comes, so the score is 10, never 20.
+    expect(await due(s, 20, [ev("webinar.registered", 3), ev("webinar.registered", 2)])).toEqual([]);
+    expect(await due(s, 20, [ev("webinar.registered", 3), ev("webinar.registered", 2.5)])).toEqual([ago(NOW, 2.5)]);
+  });
+
+  it("ranks a rule's occurrences afresh in each `within` window for `per`", async () => {
+    // Every second occurrence in the last 2 days: 5 and 2.5 days ago are never in one window;
+    // 2.5 and 1 are, so the award is at 1 day ago (over the whole history it would be at 2.5).
+    const s = scoring([{ event: "webinar.registered", points: 10, per: 2, withinMs: 2 * 86_400_000 }]);
+    expect(await due(s, 10, [5, 2.5, 1].map((d) => ev("webinar.registered", d)))).toEqual([ago(NOW, 1)]);
+  });
+
+  it("can be reached when a negative award leaves its `within` window", async () => {
+    // 15 - 10 = 5 from 2.5 days ago; the -10 lapses 2 days ago, a day after it was given: 15.
+    const s = scoring([{ event: "webinar.registered", points: 15 }, { event: "task.overdue", points: -10, withinMs: 86_400_000 }]);
+    expect(await due(s, 10, [ev("task.overdue", 3), ev("webinar.registered", 2.5)])).toEqual([ago(NOW, 2)]);
+  });
+
+  it("decays a `within` rule's awards and the other rules' total alike", async () => {
+    // Half-life 1 day: 10 three days ago, then 10 at 2.5 and at 2 days ago from a `within` rule.
+    // Two days ago: 10·2^-1 + 10·2^-0.5 + 10 = 22.07.
+    const s = scoring([{ event: "webinar.registered", points: 10 }, { event: "page.viewed", points: 10, withinMs: 7 * 86_400_000 }],
+      { decayHalfLifeMs: 86_400_000 });
+    const events = [ev("webinar.registered", 3), ev("page.viewed", 2.5), ev("page.viewed", 2)];
+    expect(await due(s, 22.07, events)).toEqual([ago(NOW, 2)]);
+    expect(await due(s, 22.08, events)).toEqual([]);
+  });
+
+  it("first reaches the threshold where explain's score first does, over random histories", async () => {
+    // A seeded history of awards with and without `within`, `per`, `max_points` and a
+    // negative rule: the occurrence is the first instant the score can rise (an event, or one
+    // leaving its window) at which explain's score as of that instant reaches the threshold.
+    const rules = [
+      { event: "webinar.registered", points: 10 },
+      { event: "page.viewed", points: 5, per: 2, withinMs: 3 * 86_400_000 },
+      { event: "task.overdue", points: -7, withinMs: 2 * 86_400_000 },
+      { event: "project.created", points: 4, maxPoints: 10, withinMs: 4 * 86_400_000 },
+    ];
+    let seed = 7;
+    const random = (): number => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+    const threshold = 18;
+    for (const decayHalfLifeMs of [undefined, 5 * 86_400_000, undefined, 3 * 86_400_000]) {
+      const s = scoring(rules, decayHalfLifeMs ? { decayHalfLifeMs } : {});
+      const events = Array.from({ length: 12 }, () => {
+        const r = rules[Math.floor(random() * rules.length)]!;
+        return { user_id: "ann", event: r.event, ts: new Date(NOW.getTime() - Math.round(random() * 15 * 1440) * 60_000).toISOString() };
+      });
+      const instants = [...new Set(events.flatMap((e) => {
+        const at = Date.parse(e.ts);
+        const within = rules.find((r) => r.event === e.event)!.withinMs;
+        return within === undefined || at + within > NOW.getTime() ? [at] : [at, at + within];
+      }))].sort((a, b) => a - b);
+      const snap = await openData({ users: [ANN], events });
+      const scoreAt = async (at: number) => (await explain(withScoring(s), snap, "ann", new Date(at))).score;
+      const [reached] = await due(s, threshold, events, 365 * 86_400_000);
+      const first = await (async () => {
+        for (const at of instants) if (((await scoreAt(at)) ?? 0) >= threshold) return new Date(at).toISOString();
+        return undefined;
+      })();
+      expect(reached).toBe(first);
+    }
   });
 
   it("reaches each entry's own threshold when several entries compare the score", async () => {
