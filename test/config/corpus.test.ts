@@ -50,6 +50,7 @@ const CASES: Case[] = [
   { name: "unknown passive event", change: { file: "settings.json", edit: (j) => (j.passive_events = ["task.created", "task.asigned"]) }, code: "unknown-event", file: "settings.json", pointer: "/passive_events/1", says: "task.assigned" },
   { name: "unknown event in scoring", change: { file: "scoring.json", edit: (j) => (j.rules[0].event = "webinar.registerd") }, code: "unknown-event", file: "scoring.json", pointer: "/rules/0/event", says: "webinar.registered" },
   { name: "unknown goal event", change: seq((j) => (j.goal.event = "purchase")), code: "unknown-event", file: "sequences/welcome.json", pointer: "/goal/event" },
+  { name: "a score threshold of 0 or less: every score starts there", change: { file: "triggers/no-task.json", edit: (j) => (j.on = { score_reached: 0 }) }, code: "schema", file: "triggers/no-task.json", pointer: "/on/score_reached", says: "more than 0" },
   { name: "tag_assigned of unknown tag", change: { file: "triggers/no-task.json", edit: (j) => (j.on = { tag_assigned: "vip" }) }, code: "unknown-tag", file: "triggers/no-task.json", pointer: "/on/tag_assigned" },
   { name: "unknown after step", change: seq((j) => (j.steps[2].after = "first-projekt")), code: "unknown-step", file: "sequences/welcome.json", pointer: "/steps/2/after" },
   { name: "after names a later step", change: seq((j) => (j.steps[1].after = "offer")), code: "unknown-step", file: "sequences/welcome.json", pointer: "/steps/1/after", says: "does not come before" },

@@ -292,12 +292,6 @@ describe("entry score_reached", () => {
     expect(plan.sends.map((x) => [x.campaign, x.occurrence])).toEqual([["low", ago(NOW, 3)]]);
   });
 
-  it("reaches a threshold of zero or less without any positive points", async () => {
-    const s = scoring([{ event: "task.overdue", points: -2 }]);
-    expect(await due(s, -5, [ev("task.overdue", 3), ev("task.overdue", 2)])).toEqual([ago(NOW, 3)]);
-    expect(await due(s, 0, [ev("task.overdue", 3)])).toEqual([]);
-  });
-
   it("assigns a tag whose rule starts on score_reached, at that instant", async () => {
     const snap = await openData({ users: [ANN], events: [ev("webinar.registered", 3), ev("webinar.registered", 2)] });
     const tags = new Map([["hot", { id: "hot", name: "hot", entry: { on: "score_reached" as const, threshold: 20 }, origin }]]);

@@ -104,10 +104,10 @@ export function userScoresSql(scoring: Scoring, now: Date): string {
  * `explain` have it (`per`, `max_points`, `within`, decay), at every instant it can rise,
  * up to `now`; `award_at` is that instant. Reads `score_occurrences` (and `score_awards`).
  *
- * A decaying score only shrinks between those instants (every award decays at the same
- * rate), so a positive threshold is first reached at one of them: an award of a rule
- * without `within`, an occurrence of a rule with one, or the instant an occurrence leaves
- * its `within` window (a negative award lapsing, or a later occurrence taking its place
+ * A decaying score only shrinks towards 0 between those instants (every award decays at
+ * the same rate), so a threshold, which the schema keeps above 0, is first reached at one
+ * of them: an award of a rule without `within`, an occurrence of a rule with one, or the
+ * instant an occurrence leaves its `within` window (a negative award lapsing, or a later occurrence taking its place
  * under `max_points` or `per`, whose award is younger and so decayed less).
  *
  * Only users who can reach `threshold` (the lowest one compared) are counted: the score is
@@ -115,7 +115,7 @@ export function userScoresSql(scoring: Scoring, now: Date): string {
  * `within` windows (a window only holds fewer occurrences than all of them). At 1M users
  * that leaves 7,824 users and 158,280 of 7.5M awards for a threshold of 50, and the table
  * takes 2.5 s instead of 5.1 s for every user's all-history totals. The margin covers
- * rounding to six places; a threshold of 0 or less keeps everyone.
+ * rounding to six places.
  *
  * Without `within` rules the score at each award is a running total of all-history awards
  * (`runningTotalsSql`). With them, that running total of the other rules' awards, decayed
@@ -127,7 +127,7 @@ export function scoreHistorySql(scoring: Scoring, now: Date, threshold: number):
   const awards = windowed.length ? scoreAwardsSql(scoring, now, { ignoreWithin: true }) : "SELECT * FROM score_awards";
   const keep = `WITH all_awards AS MATERIALIZED (${awards}),
     keep AS (SELECT user_id FROM all_awards GROUP BY user_id
-      HAVING coalesce(sum(points) FILTER (WHERE points > 0), 0) >= ${Number(threshold)} - 1e-6 * greatest(1, ${Number(threshold)}))`;
+      HAVING sum(points) FILTER (WHERE points > 0) >= ${Number(threshold)} - 1e-6 * greatest(1, ${Number(threshold)}))`;
   const half = scoring.decayHalfLifeMs;
   if (!windowed.length) return `${keep} ${runningTotalsSql("SELECT * FROM all_awards WHERE user_id IN (SELECT user_id FROM keep)", half)}`;
   const decay = (to: string, from: string): string => (half ? ` * pow(0.5, (epoch_ms(${to}) - epoch_ms(${from})) / ${Number(half)})` : "");
