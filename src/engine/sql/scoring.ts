@@ -89,10 +89,14 @@ function rulesValuesSql(scoring: Scoring, options: { ignoreWithin?: boolean } = 
 const awardPointsSql = (n: string): string =>
   `sign(r.points) * CASE WHEN r.cap IS NULL THEN abs(r.points) ELSE least(abs(r.points), greatest(0, r.cap - abs(r.points) * (${n} // r.per - 1))) END`;
 
+/** SQL: `points` given at instant `from`, halved for every `halfLifeMs` until instant `to` (as they are without decay). */
+const decayedSql = (points: string, to: string, from: string, halfLifeMs?: number): string =>
+  (halfLifeMs ? `${points} * pow(0.5, (epoch_ms(${to}) - epoch_ms(${from})) / ${Number(halfLifeMs)})` : points);
+
 /** `SELECT user_id, score, band` for every user, from `score_awards` (awards as of `now`). */
 export function userScoresSql(scoring: Scoring, now: Date): string {
   const half = scoring.decayHalfLifeMs;
-  const decayed = half ? `a.points * pow(0.5, (epoch_ms(${sqlInstant(now)}) - epoch_ms(a.award_at)) / ${half})` : "a.points";
+  const decayed = decayedSql("a.points", sqlInstant(now), "a.award_at", half);
   return `SELECT user_id, score,
       CASE WHEN score >= ${scoring.bands.hot} THEN 'hot' WHEN score >= ${scoring.bands.warm} THEN 'warm' ELSE 'cold' END AS band
     FROM (SELECT u.user_id, round(coalesce(sum(${decayed}), 0), 6) AS score
@@ -130,7 +134,6 @@ export function scoreHistorySql(scoring: Scoring, now: Date, threshold: number):
       HAVING sum(points) FILTER (WHERE points > 0) >= ${Number(threshold)} - 1e-6 * greatest(1, ${Number(threshold)}))`;
   const half = scoring.decayHalfLifeMs;
   if (!windowed.length) return `${keep} ${runningTotalsSql("SELECT * FROM all_awards WHERE user_id IN (SELECT user_id FROM keep)", half)}`;
-  const decay = (to: string, from: string): string => (half ? ` * pow(0.5, (epoch_ms(${to}) - epoch_ms(${from})) / ${Number(half)})` : "");
   const rules = windowed.join(", ");
   return `${keep},
     r(rule, points, per, cap, within_ms) AS (${rulesValuesSql(scoring)}),
@@ -142,11 +145,11 @@ export function scoreHistorySql(scoring: Scoring, now: Date, threshold: number):
         SELECT user_id, award_at AS t FROM plain
         UNION ALL SELECT user_id, ts FROM occ
         UNION ALL SELECT user_id, ts + to_milliseconds(within_ms) FROM occ WHERE ts + to_milliseconds(within_ms) <= ${sqlInstant(now)})),
-    base AS (SELECT c.user_id, c.t, coalesce(p.running${decay("c.t", "p.award_at")}, 0) AS total
+    base AS (SELECT c.user_id, c.t, coalesce(${decayedSql("p.running", "c.t", "p.award_at", half)}, 0) AS total
       FROM cand c ASOF LEFT JOIN run p ON p.user_id = c.user_id AND c.t >= p.award_at),
     win AS (SELECT c.user_id, c.t, o.rule, o.ts, row_number() OVER (PARTITION BY c.user_id, c.t, o.rule ORDER BY o.ts) AS n
       FROM cand c JOIN occ o ON o.user_id = c.user_id AND o.ts <= c.t AND o.ts > c.t - to_milliseconds(o.within_ms)),
-    part AS (SELECT w.user_id, w.t, sum(${awardPointsSql("w.n")}${decay("w.t", "w.ts")}) AS total
+    part AS (SELECT w.user_id, w.t, sum(${decayedSql(awardPointsSql("w.n"), "w.t", "w.ts", half)}) AS total
       FROM win w JOIN r ON r.rule = w.rule WHERE w.n % r.per = 0 GROUP BY w.user_id, w.t)
     SELECT b.user_id, b.t AS award_at, round(b.total + coalesce(w.total, 0), 6) AS running
     FROM base b LEFT JOIN part w ON w.user_id = b.user_id AND w.t = b.t`;
