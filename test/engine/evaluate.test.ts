@@ -349,6 +349,23 @@ describe("evaluate", () => {
     expect(p.held.map((h) => h.status)).toEqual(["capped"]);
   });
 
+  it("counts a recent send once when its intent was recorded twice, and not a send older than the cap's window", async () => {
+    const promo = campaign({ id: "offer", steps: [step("hello", { type: "promo" })] });
+    const two = withCampaigns(promo);
+    const config = { ...two, settings: { ...two.settings, caps: [{ types: ["promo" as const], max: 2, perMs: D }] } };
+    // A replayed batch writes the intent again; the key was still sent once.
+    const [intent, send] = sent("other", "2026-11-20T08:30:00Z").map((r) => ({ ...r, type: "promo" }));
+    const replayed = await plan(config, { ledger: [intent!, { ...intent!, run: "r2" }, send!] }, "2026-11-20T09:00:00Z");
+    expect(replayed.sends.map((s) => s.campaign)).toEqual(["offer"]);
+    // Two sends, but one of them a day and a minute ago: outside the window.
+    const older = sent("older", "2026-11-19T08:59:00Z").map((r) => ({ ...r, type: "promo" }));
+    const oneRecent = await plan(config, { ledger: [intent!, send!, ...older] }, "2026-11-20T09:00:00Z");
+    expect(oneRecent.sends.map((s) => s.campaign)).toEqual(["offer"]);
+    const both = sent("newer", "2026-11-20T07:00:00Z").map((r) => ({ ...r, type: "promo" }));
+    const capped = await plan(config, { ledger: [intent!, send!, ...both] }, "2026-11-20T09:00:00Z");
+    expect(capped.held.map((h) => h.status)).toEqual(["capped"]);
+  });
+
   it("ends the occurrence when the goal event happened after entry", async () => {
     const c = campaign({ goal: { event: "subscription.purchased", attributionMs: 7 * D } });
     const events = [{ user_id: "ann", event: "subscription.purchased", ts: "2026-11-20T05:00:00Z" }];

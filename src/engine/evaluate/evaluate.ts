@@ -155,9 +155,12 @@ function holdStatus(row: CandidateRow, campaign: Campaign, config: Config, now: 
 async function recentSends(conn: DuckDBConnection, config: Config, now: Date): Promise<{ userId: string; type: string; at: number }[]> {
   const longest = Math.max(0, ...config.settings.caps.map((c) => c.perMs));
   if (longest === 0) return [];
-  const reader = await conn.runAndReadAll(`SELECT i.user_id, i.type, epoch_ms(s."at") AS at FROM ledger s
-    JOIN (SELECT DISTINCT key, user_id, type FROM ledger WHERE kind = 'intent') i ON i.key = s.key
-    WHERE s.kind = 'sent' AND s."at" > ${sqlInstant(now)} - ${sqlInterval(longest)} AND s."at" <= ${sqlInstant(now)}`);
+  // The window's sends first, then only their intents: de-duplicating every intent in the
+  // ledger before the join took 1.3–2.0 s at 1M users against 0.3 s (README, Benchmarks).
+  const reader = await conn.runAndReadAll(`WITH s AS (
+      SELECT key, "at" FROM ledger WHERE kind = 'sent' AND "at" > ${sqlInstant(now)} - ${sqlInterval(longest)} AND "at" <= ${sqlInstant(now)})
+    SELECT i.user_id, i.type, epoch_ms(s."at") AS at FROM s
+    JOIN (SELECT DISTINCT key, user_id, type FROM ledger WHERE kind = 'intent' AND key IN (SELECT key FROM s)) i ON i.key = s.key`);
   return reader.getRowObjects().map((r) => ({ userId: String(r.user_id), type: String(r.type), at: Number(r.at) }));
 }
 
