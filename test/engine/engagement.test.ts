@@ -53,6 +53,13 @@ describe("engagement levels", () => {
     expect(await levelOf([...email("a", 5, [clicked]), ...email("b", 20, [clicked]), ...email("c", 100, [clicked])])).toBe("engaged");
   });
 
+  it("takes the window as (now − 90 days, now]: a click exactly 90 days ago is out, one a millisecond later in", async () => {
+    const click = (ms: number, id: string) => ({ user_id: "ann", event: "email.clicked", ts: new Date(NOW.getTime() - ms).toISOString(), event_id: id });
+    const recent = [click(5 * DAY, "k1"), click(20 * DAY, "k2")];
+    expect(await levelOf([...recent, click(90 * DAY, "k3")])).toBe("engaged");
+    expect(await levelOf([...recent, click(90 * DAY - 1, "k3")])).toBe("highly_engaged");
+  });
+
   it("counts each email event without a key as an email of its own", async () => {
     const click = (daysAgo: number, id: string) =>
       ({ user_id: "ann", event: "email.clicked", ts: new Date(NOW.getTime() - daysAgo * DAY).toISOString(), event_id: id });

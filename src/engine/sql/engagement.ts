@@ -27,8 +27,11 @@ import { sqlInterval, sqlString } from "./literals.ts";
 export function levelsSql(engagement: Engagement, users: string, count: number): string {
   const fallback = engagement.rules.at(-1)?.level ?? "not_engaged";
   const at = Array.from({ length: count }, (_, i) => `p.at_${i}`);
+  // Each window's start once per user, not once per email event joined to the user: the
+  // levels at 1M users took 3.6–3.9 s against 6.3–7.0 s (README, Benchmarks).
+  const starts = at.map((_, i) => `at_${i} - ${sqlInterval(engagement.windowMs)} AS from_${i}`);
   const metrics = at.flatMap((t, i) => {
-    const inWindow = `a.ts <= ${t} AND a.ts > ${t} - ${sqlInterval(engagement.windowMs)}`;
+    const inWindow = `a.ts <= ${t} AND a.ts > p.from_${i}`;
     const daysSince = (events: string): string => `floor((epoch_ms(${t}) - epoch_ms(max(a.ts) FILTER (WHERE a.event IN ${events} AND a.ts <= ${t}))) / ${DAY_MS})`;
     return [
       `count(DISTINCT a.msg) FILTER (WHERE a.event IN ('email.sent', 'email.delivered') AND ${inWindow}) AS sent_${i}`,
@@ -45,7 +48,8 @@ export function levelsSql(engagement: Engagement, users: string, count: number):
   const latest = at.length > 1 ? `greatest(${at.join(", ")})` : at[0];
   return `SELECT user_id, ${levels.join(", ")} FROM (
     SELECT p.user_id, ${metrics.join(",\n      ")}
-    FROM (${users}) p LEFT JOIN email_activity a ON a.user_id = p.user_id AND a.ts <= ${latest}
+    FROM (SELECT *, ${starts.join(", ")} FROM (${users})) p
+    LEFT JOIN email_activity a ON a.user_id = p.user_id AND a.ts <= ${latest}
     GROUP BY p.user_id, ${at.join(", ")})`;
 }
 
