@@ -12,6 +12,8 @@ interface Case {
   pointer?: string;
   /** Text the message or hint must contain. */
   says?: string;
+  /** The file line the problem must be reported at. */
+  line?: number;
   severity?: "error" | "warning";
 }
 
@@ -61,6 +63,9 @@ const CASES: Case[] = [
   { name: "bad front matter YAML", change: md("welcome-2", "---\nsubject: Set up: your project: now\ntype: [regular\n---\nBody\n"), code: "yaml-syntax", file: "templates/welcome-2.md" },
   { name: "missing subject", change: md("welcome-2", "---\ntype: regular\n---\nBody\n"), code: "missing-field", file: "templates/welcome-2.md", says: 'add "subject"' },
   { name: "bad template type", change: md("welcome-2", "---\nsubject: Hi\ntype: newsletter\n---\nBody\n"), code: "bad-value", file: "templates/welcome-2.md", pointer: "/type", says: "regular, promo" },
+  { name: "a YAML error is reported at its own line", change: md("welcome-2", "---\nsubject: Hi\ntype: : regular\n---\nBody\n"), code: "yaml-syntax", file: "templates/welcome-2.md", line: 3 },
+  { name: "an unknown Liquid filter, which only a send would have found", change: md("welcome-2", "---\nsubject: Hi\ntype: regular\n---\nline one\n\nHi {{ user.first_name | defualt: 'there' }}\n"), code: "liquid-syntax", file: "templates/welcome-2.md", pointer: "/body", line: 7, says: 'did you mean "default"' },
+  { name: "an unknown Liquid filter in the subject", change: md("welcome-2", "---\nsubject: \"Hi {{ user.first_name | shout }}\"\ntype: regular\n---\nBody\n"), code: "liquid-syntax", file: "templates/welcome-2.md", pointer: "/subject", line: 2, says: 'unknown Liquid filter "shout"' },
   { name: "bad Liquid in body", change: md("welcome-2", "---\nsubject: Hi\ntype: regular\n---\nline one\n{% if user.plan %}never closed\n"), code: "liquid-syntax", file: "templates/welcome-2.md", pointer: "/body" },
   { name: "bad Liquid in subject", change: md("welcome-2", "---\nsubject: \"Hi {{ user.first_name \"\ntype: regular\n---\nBody\n"), code: "liquid-syntax", file: "templates/welcome-2.md", pointer: "/subject" },
   { name: "bad step id", change: seq((j) => (j.steps[0].id = "Welcome Email")), code: "bad-id", file: "sequences/welcome.json", pointer: "/steps/0/id", says: "lower-case" },
@@ -116,6 +121,7 @@ describe("broken configs", () => {
     expect(hit, JSON.stringify(problems, null, 2)).toBeDefined();
     expect(hit!.severity).toBe(c.severity ?? "error");
     if (c.says) expect(`${hit!.message} ${hit!.hint ?? ""}`).toContain(c.says);
+    if (c.line !== undefined) expect(hit!.line).toBe(c.line);
     if (c.pointer !== undefined || c.code.endsWith("syntax")) expect(hit!.line).toBeGreaterThan(0);
     if ((c.severity ?? "error") === "error") expect(config).toBeUndefined();
     else expect(config).toBeDefined();

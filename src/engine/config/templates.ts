@@ -5,11 +5,14 @@ import type { MessageType, Template } from "./types.ts";
 import { lineIndex, pointerSegments } from "./_jsonc.ts";
 import { schemaErrors } from "./_schemas.ts";
 import { schemaProblems } from "./_schema-problems.ts";
+import { closest } from "./_suggest.ts";
 
 /** Placeholders every template may use besides its own `variables` (first path segment). */
 export const KNOWN_PLACEHOLDERS = ["user", "campaign", "step", "key", "site_url", "unsubscribe_url", "sender"] as const;
 
-const liquid = new Liquid();
+// Strict filters, as the renderer has them (templates/_liquid.ts): an unknown filter is an
+// error here, in review, rather than a failed send in the nightly run.
+const liquid = new Liquid({ strictFilters: true });
 
 interface RawFrontMatter {
   subject: string;
@@ -49,17 +52,21 @@ function liquidProblems(text: string, file: string, pointer: string, firstLine: 
     const token = (error as { token?: { getPosition?: () => [number, number] } }).token;
     const [line, column] = token?.getPosition?.() ?? [1, 1];
     const message = (error as Error).message.replace(/, line:\d+, col:\d+$/, "");
+    const filter = /^undefined filter: (\S+)/.exec(message)?.[1];
+    const near = filter === undefined ? undefined : closest(filter, Object.keys(liquid.filters));
     return {
       problems: [
         {
           code: "liquid-syntax",
           severity: "error",
-          message: `Liquid syntax error in ${pointer.slice(1)}: ${message}`,
+          message: filter === undefined ? `Liquid syntax error in ${pointer.slice(1)}: ${message}` : `unknown Liquid filter "${filter}" in ${pointer.slice(1)}`,
           file,
           pointer,
           line: firstLine + line - 1,
           column,
-          hint: "placeholders look like {{ user.first_name | default: 'there' }}; tags like {% if ... %} need a matching {% endif %}",
+          hint: filter !== undefined
+            ? `${near ? `did you mean "${near}"? ` : ""}filters are Liquid's own (default, date, upcase, …: https://liquidjs.com/filters/overview.html)`
+            : "placeholders look like {{ user.first_name | default: 'there' }}; tags like {% if ... %} need a matching {% endif %}",
         },
       ],
       used: [],
@@ -87,7 +94,8 @@ export function parseTemplate(id: string, text: string, file: string): TemplateR
           severity: "error",
           message: `invalid YAML front matter: ${reason}`,
           file,
-          line: mark ? mark.line + 2 : 1,
+          // js-yaml counts the front matter's lines from 0, and the front matter starts on the file's line 2.
+          line: mark ? mark.line + 1 : 1,
           column: mark ? mark.column + 1 : 1,
           hint: "front matter is YAML between two --- lines; quote values that contain ':' or start with '{'",
         },
