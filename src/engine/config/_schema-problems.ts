@@ -36,13 +36,18 @@ const UNION_ENDS: Record<string, { what: string; hint: string; keys: string[] }>
 const PATTERN_HINTS: Record<string, { what: string; hint: string }> = {
   [SIGNED_DURATION_PATTERN]: { what: "a duration", hint: "write it like 2d, 4h, 30m (units s, m, h, d, w; sums like 1d12h; a leading - means before)" },
   [DURATION_PATTERN]: {
-    what: "a duration that is not negative",
+    what: "a duration of 0 or more",
     hint: "write it like 2d, 4h, 30m (units s, m, h, d, w; sums like 1d12h); only an attribute_date offset may be negative (-7d: a week before)",
   },
   [POSITIVE_DURATION_PATTERN]: { what: "a duration longer than zero", hint: "write it like 1d, 7d, 60d (units s, m, h, d, w; sums like 1d12h), more than zero" },
   "^[a-z0-9][a-z0-9_-]*$": { what: "a valid id", hint: "use lower-case letters, digits, - and _, starting with a letter or digit" },
   "^([01]\\d|2[0-3]):[0-5]\\d$": { what: "a time of day", hint: "write it as HH:MM on a 24-hour clock, like 09:00 or 18:30" },
   "^https?://": { what: "a URL", hint: "write a full URL starting with https://" },
+  // sender.from and sender.reply_to: what Resend accepts, "hello@mail.example.com" or "Name <hello@mail.example.com>".
+  "^(?:[^<>\\r\\n]*<[^\\s@<>]+@[^\\s@<>]+\\.[^\\s@<>]+>|[^\\s@<>]+@[^\\s@<>]+\\.[^\\s@<>]+)$": {
+    what: "an email address",
+    hint: 'write an address like hello@mail.taskly.example, or a name and one like "Taskly <hello@mail.taskly.example>"',
+  },
   "^https://": { what: "an https URL", hint: "write a full URL starting with https:// (mail providers require it for one-click unsubscribe)" },
 };
 
