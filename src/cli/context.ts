@@ -16,6 +16,8 @@ export interface CommandContext {
   dataDir: string;
   /** The instant to evaluate at: `--now` or the wall clock. */
   now: Date;
+  /** Whether `--now` was given (a command may then default to something other than the wall clock). */
+  nowGiven: boolean;
   json: boolean;
   /** Where normal output goes (stdout); tests pass a buffer. */
   out: (line: string) => void;
@@ -61,6 +63,7 @@ export function makeContext(opts: GlobalOptions, io: Pick<CommandContext, "out" 
     configDir: path.resolve(opts.config),
     dataDir: path.resolve(opts.data),
     now: parseNow(opts.now),
+    nowGiven: opts.now !== undefined,
     json: Boolean(opts.json),
     ...io,
   };

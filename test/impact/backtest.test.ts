@@ -75,6 +75,21 @@ describe("nurture backtest", () => {
     expect(JSON.parse((await run("--json")).out).warnings.filter((w: string) => w.includes("without data"))).toEqual([]);
   });
 
+  it("without --now replays the days up to the snapshot's end, not up to the wall clock", async () => {
+    // This snapshot has no events: it ends at its newest signup, Lateefa's.
+    const r = await nurture("backtest", "--config", config, "--data", data, "--days", "2", "--run-hours", "9,15", "--json");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ from: "2026-11-22T00:00:00.000Z", to: "2026-11-23T02:00:00.000Z", runs: 2 });
+    expect(r.err).toContain("no --now: replaying up to the snapshot's newest event, 2026-11-23T02:00:00.000Z");
+  });
+
+  it("warns when the window ends days after the snapshot does, and not otherwise", async () => {
+    const after = await nurture("backtest", "--config", config, "--data", data, "--now", "2026-11-27T16:00:00Z", "--days", "2", "--run-hours", "9,15", "--json");
+    expect(JSON.parse(after.out).warnings).toContainEqual(expect.stringContaining(
+      "4 day(s) after the snapshot's newest event (2026-11-23T02:00:00.000Z), so its days after that replay no new events; to replay the snapshot's own last days, give --now 2026-11-23T02:00:00.000Z"));
+    expect(JSON.parse((await run("--json")).out).warnings.filter((w: string) => w.includes("newest event"))).toEqual([]);
+  });
+
   it("writes nothing to the data directory", async () => {
     const before = listing(data);
     await run();

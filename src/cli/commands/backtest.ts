@@ -2,7 +2,7 @@ import pc from "picocolors";
 import type { CommandSpec } from "../main.ts";
 import { loadConfig } from "../../engine/config/index.ts";
 import { openSnapshot } from "../../engine/data/snapshot.ts";
-import { backtest } from "../../engine/impact/backtest.ts";
+import { backtest, snapshotEnd } from "../../engine/impact/backtest.ts";
 import { backtestMarkdown } from "../../engine/impact/backtest-markdown.ts";
 import { DEFAULT_RUN_HOURS, runHours, wholeNumber } from "./_impact-options.ts";
 
@@ -12,7 +12,7 @@ export const backtestCommand: CommandSpec = {
   summary: "replay the config over the last N days of the snapshot (nothing is written): sends per day, campaign and type, max per user, cap checks",
   configure: (cmd) => {
     cmd
-      .requiredOption("--days <n>", "days to replay, counting the day of --now")
+      .requiredOption("--days <n>", "days to replay, counting the day of --now (default: the snapshot's newest event)")
       .option("--run-hours <list>", "UTC hours of the replayed runs on each day", DEFAULT_RUN_HOURS);
   },
   action: async (ctx, options) => {
@@ -21,8 +21,12 @@ export const backtestCommand: CommandSpec = {
     const config = await loadConfig(ctx.configDir);
     const snapshot = await openSnapshot(ctx.dataDir);
     try {
+      // The last N days of the snapshot: without --now, up to its newest event, not the wall
+      // clock, which a snapshot exported days ago would leave days behind.
+      const end = ctx.nowGiven ? undefined : await snapshotEnd(snapshot);
+      if (end) ctx.err(pc.dim(`no --now: replaying up to the snapshot's newest event, ${end.toISOString()}`));
       const report = await backtest(config, snapshot, {
-        now: ctx.now,
+        now: end ?? ctx.now,
         days,
         runHours: hours,
         ...(ctx.json ? {} : { onDay: (d) => ctx.err(pc.dim(`${d.day}  runs ${d.runs}  sent ${d.sends}`)) }),

@@ -119,6 +119,7 @@ export async function backtest(config: Config, snapshot: Snapshot, options: Back
   // When the data begins: the first signup or event.
   const first = (await conn.runAndReadAll("SELECT epoch_ms(least((SELECT min(ts) FROM events), (SELECT min(created_at) FROM users))) AS t")).getRowObjects()[0]!.t;
   const firstMs = first === null ? undefined : Number(first);
+  const newest = await snapshotEnd(snapshot);
 
   // Over Parquet, `events` is a view over the files (data/snapshot.ts); the others are tables.
   const events = await relationKind(conn, "events");
@@ -130,6 +131,11 @@ export async function backtest(config: Config, snapshot: Snapshot, options: Back
   if (firstMs !== undefined && firstMs >= from.getTime() + DAY_MS) {
     const empty = Math.min(options.days, Math.floor((firstMs - from.getTime()) / DAY_MS));
     warnings.add(`the snapshot begins at ${new Date(firstMs).toISOString()} (its first signup or event), so the window's first ${empty} day(s) replay without data; their zeros say nothing about the programme (use fewer --days)`);
+  }
+  // Days after the data ends replay no new behaviour, only the passing of time.
+  if (newest !== undefined && options.now.getTime() - newest.getTime() > DAY_MS) {
+    const past = Math.floor((options.now.getTime() - newest.getTime()) / DAY_MS);
+    warnings.add(`the window ends at ${options.now.toISOString()}, ${past} day(s) after the snapshot's newest event (${newest.toISOString()}), so its days after that replay no new events; to replay the snapshot's own last days, give --now ${newest.toISOString()}`);
   }
   const perDay: BacktestDay[] = [];
   try {
@@ -193,6 +199,17 @@ export async function backtest(config: Config, snapshot: Snapshot, options: Back
     warnings: [...warnings],
     notes: BACKTEST_NOTES,
   };
+}
+
+/**
+ * Where the snapshot ends: its newest event, else its newest signup; undefined when empty.
+ * `backtest` without `--now` replays the days up to it.
+ */
+export async function snapshotEnd(snapshot: Snapshot): Promise<Date | undefined> {
+  const reader = await snapshot.connection.runAndReadAll(
+    "SELECT epoch_ms(coalesce((SELECT max(ts) FROM events), (SELECT max(created_at) FROM users))) AS t");
+  const t = reader.getRowObjects()[0]!.t;
+  return t === null ? undefined : new Date(Number(t));
 }
 
 const maxOf = (counts: Map<string, number>): number => Math.max(0, ...counts.values());
