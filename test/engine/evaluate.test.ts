@@ -366,6 +366,32 @@ describe("evaluate", () => {
     expect(capped.held.map((h) => h.status)).toEqual(["capped"]);
   });
 
+  it("warns of a user attribute the snapshot has no column for, which matches no one or everyone in silence", async () => {
+    const typo = campaign({ audience: { kind: "attribute", attribute: "overdue_taks", op: "not_exists" } });
+    const p = await plan(withCampaigns(typo), {}, "2026-11-20T09:00:00Z");
+    expect(p.sends.map((s) => s.userId)).toEqual(["ann"]); // not_exists holds for everyone
+    expect(p.warnings).toEqual([
+      `attribute "overdue_taks" (sequences/t.json) is not a column of the users snapshot, so every condition on it reads it as empty: "exists" holds for no one and "not_exists" for everyone. Check its spelling, or export the column`,
+    ]);
+    // A column spelt in another case is the column.
+    const named = campaign({ audience: { kind: "attribute", attribute: "First_Name", op: "exists" } });
+    expect((await plan(withCampaigns(named), {}, "2026-11-20T09:00:00Z")).warnings).toEqual([]);
+    // A segment counts where a campaign reads it (the fixture's trial-users tests `plan`, which ann lacks).
+    const inSegment = campaign({ audience: { kind: "segment", segment: "trial-users" } });
+    expect((await plan(withCampaigns(inSegment), {}, "2026-11-20T09:00:00Z")).warnings).toEqual([
+      expect.stringMatching(/^attribute "plan" \(segments\/trial-users\.json\) is not a column of the users snapshot/)]);
+  });
+
+  it("holds an email address no mail server takes as no_email, and sends to one with a plus or an apostrophe", async () => {
+    const users = ["not-an-email", "ann@example", "ann@@example.com", "ann@example.com, bob@example.com", "ann+news@example.com", "o'brien@example.ie"]
+      .map((email, i) => ({ ...ANN, user_id: `u${i}`, email }));
+    const p = await plan(withCampaigns(campaign()), { users }, "2026-11-20T09:00:00Z");
+    expect(p.sends.map((s) => s.userId).sort()).toEqual(["u4", "u5"]);
+    expect(p.held.map((h) => [h.userId, h.status, h.reason]).sort()).toEqual([0, 1, 2, 3].map((i) =>
+      [`u${i}`, "no_email", "the user's email address is not one mail can be sent to (fix it in the users snapshot)"]));
+    expect(JSON.stringify(p.held)).not.toContain("not-an-email"); // a reason never carries the address
+  });
+
   it("ends the occurrence when the goal event happened after entry", async () => {
     const c = campaign({ goal: { event: "subscription.purchased", attributionMs: 7 * D } });
     const events = [{ user_id: "ann", event: "subscription.purchased", ts: "2026-11-20T05:00:00Z" }];

@@ -191,13 +191,22 @@ export function newOccurrencesSql(campaign: Campaign, occ: string, settings: Set
 }
 
 /**
+ * SQL: why the address `email` cannot be sent to, `'none'` or `'invalid'`, or NULL when it
+ * can. Invalid is what no mail server takes: no `@`, nothing before or after it, no dot in
+ * the domain, or a space, angle bracket, comma or semicolon (two addresses in one field). A
+ * send to it would fail at the provider in every run until it is too late.
+ */
+const noEmailSql = (email: string): string => `CASE WHEN nullif(trim(${email}), '') IS NULL THEN 'none'
+  WHEN NOT regexp_full_match(trim(${email}), '[^\\s@<>(),;:"]+@[^\\s@<>(),;:"]+\\.[^\\s@<>(),;:".]+') THEN 'invalid' END`;
+
+/**
  * The occurrence table a campaign's steps read: occurrences with `recorded` (the ledger
  * holds it), `in_audience` (false only for an occurrence kept for a `converted` step of
  * a user who has left the audience: see `occurrencesSql`), `goal_reached` (the goal event happened at or after the occurrence began, up
  * to now), `exited` (the exit condition holds for the user now), `exit_ended` (a run skipped
  * a step of it by the exit, which ended it; reads `exited_occurrences`), and the facts about the
  * user every step reads: the
- * effective time zone `tz`, `no_email`, and `suppressed` (every suppression reason, in
+ * effective time zone `tz`, `no_email` (`'none'`, `'invalid'` or NULL: see `noEmailSql`), and `suppressed` (every suppression reason, in
  * alphabetical order and comma-separated, or NULL; needs the `suppressed` table of the derived tables). They
  * are read here, once per campaign, rather than by each step.
  */
@@ -212,7 +221,7 @@ export function occurrenceTableSql(campaign: Campaign, settings: Settings, ctx: 
   // its other steps (a sibling branch after the same email) stay unsent once the exit stops
   // holding. A join, not a correlated EXISTS, which cost a small evaluation 5 ms a campaign.
   return `SELECT o.user_id, o.occurred_at, o.occurrence, o.recorded, o.in_audience, ${goal} AS goal_reached, ${exited} AS exited, x.user_id IS NOT NULL AS exit_ended,
-      ${userZoneSql("u.timezone", ctx.zones, ctx.timezone)} AS tz, nullif(trim(u.email), '') IS NULL AS no_email, p.reason AS suppressed
+      ${userZoneSql("u.timezone", ctx.zones, ctx.timezone)} AS tz, ${noEmailSql("u.email")} AS no_email, p.reason AS suppressed
     FROM (${occurrencesSql(campaign, settings, ctx)}) o JOIN users u ON u.user_id = o.user_id
     LEFT JOIN (SELECT user_id, string_agg(DISTINCT reason, ',' ORDER BY reason) AS reason FROM suppressed GROUP BY user_id) p ON p.user_id = o.user_id
     LEFT JOIN (SELECT user_id, occurrence FROM exited_occurrences WHERE campaign = ${sqlString(campaign.id)}) x ON x.user_id = o.user_id AND x.occurrence = o.occurrence`;

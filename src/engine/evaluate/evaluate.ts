@@ -53,8 +53,40 @@ export async function evaluate(config: Config, snapshot: Snapshot, now: Date): P
     events: await count("events"),
     suppressions: await newSuppressions(conn),
     entered: entered.sort((a, b) => a.campaign.localeCompare(b.campaign) || a.userId.localeCompare(b.userId) || a.occurrence.localeCompare(b.occurrence)),
-    warnings: zoneWarnings(ctx),
+    warnings: [...zoneWarnings(ctx), ...attributeWarnings(config, ctx)],
   };
+}
+
+/**
+ * User attributes the config names that the users snapshot has no column for: every
+ * condition reads such an attribute as empty, so a misspelt `overdue_taks` silently holds
+ * for no one (`exists`) or for everyone (`not_exists`). Validation cannot know the columns;
+ * a plan can.
+ */
+function attributeWarnings(config: Config, ctx: EntryContext): string[] {
+  const columns = new Set([...ctx.columns].map((c) => c.toLowerCase()));
+  const missing = new Map<string, Set<string>>();
+  // Segments count only where a plan reads them: referenced, directly or through another.
+  const segments = new Set<string>();
+  const walk = (value: unknown, file: string): void => {
+    if (Array.isArray(value)) for (const v of value) walk(v, file);
+    else if (value !== null && typeof value === "object") {
+      const segment = (value as { kind?: unknown; segment?: unknown }).kind === "segment" ? (value as { segment: unknown }).segment : undefined;
+      const found = typeof segment === "string" ? config.segments.get(segment) : undefined;
+      if (found && !segments.has(found.id)) {
+        segments.add(found.id);
+        walk(found, found.origin.file);
+      }
+      for (const [key, v] of Object.entries(value)) {
+        if (key === "attribute" && typeof v === "string" && !columns.has(v.toLowerCase())) {
+          missing.set(v, (missing.get(v) ?? new Set()).add(file));
+        } else if (key !== "origin") walk(v, file);
+      }
+    }
+  };
+  for (const item of [...config.campaigns.values(), ...config.tags.values(), ...config.scoring.rules]) walk(item, item.origin.file);
+  return [...missing].sort(([a], [b]) => a.localeCompare(b)).map(([name, files]) =>
+    `attribute "${name}" (${[...files].sort().join(", ")}) is not a column of the users snapshot, so every condition on it reads it as empty: "exists" holds for no one and "not_exists" for everyone. Check its spelling, or export the column`);
 }
 
 /** Users whose time zone no zone database knows: they are planned in the settings' zone, which they should know. */
@@ -81,7 +113,7 @@ interface CandidateRow {
    * `exited`: the exit condition holds now; `exitEnded`: a run skipped an earlier step of the
    * occurrence by it; `suppressed`: every reason the user is suppressed for (unsubscribed, complained, bounced).
    */
-  flags: { goal: boolean; exited: boolean; exitEnded: boolean; inWindow: boolean; noEmail: boolean; suppressed: string[] };
+  flags: { goal: boolean; exited: boolean; exitEnded: boolean; inWindow: boolean; noEmail?: "none" | "invalid"; suppressed: string[] };
 }
 
 /**
@@ -116,7 +148,7 @@ async function campaignRows(
         reason: `${describeStep(campaign, step.id)} (occurrence ${String(r.occurrence)})`,
         flags: {
           goal: r.goal_reached === true, exited: r.exited === true, exitEnded: r.exit_ended === true, inWindow: r.in_window === true,
-          noEmail: r.no_email === true, suppressed: r.suppressed === null ? [] : String(r.suppressed).split(","),
+          ...(r.no_email === null ? {} : { noEmail: String(r.no_email) as "none" | "invalid" }), suppressed: r.suppressed === null ? [] : String(r.suppressed).split(","),
         },
       });
     }
@@ -142,7 +174,8 @@ function holdStatus(row: CandidateRow, campaign: Campaign, config: Config, now: 
   }
   if (flags.goal) return { status: "goal_reached", reason: goal };
   if (exited) return { status: "exited", reason: exited };
-  if (flags.noEmail) return { status: "no_email", reason: "the user has no email address" };
+  if (flags.noEmail === "none") return { status: "no_email", reason: "the user has no email address" };
+  if (flags.noEmail === "invalid") return { status: "no_email", reason: "the user's email address is not one mail can be sent to (fix it in the users snapshot)" };
   const suppressedFor = flags.suppressed.find((reason) => suppressBy.includes(reason as never));
   if (suppressedFor) {
     return { status: "suppressed", reason: `${suppressedFor}: no ${isMarketing(identity.type) ? "marketing" : "service"} email` };
