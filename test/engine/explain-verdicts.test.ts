@@ -158,4 +158,18 @@ describe("explain's verdicts", () => {
     expect(await why([{ ...ann, renews_at: "2026-12-01" }])).toBe(
       'the entry never happened: "renews_at" + the offset is 2026-11-23T23:00:00.000Z, which is still to come'); // Berlin midnight, 7 days before
   });
+
+  it("says why a no_event entry has not happened: the anchor that opens the window never did, or the event followed it", async () => {
+    const abandoned = campaign({ kind: "trigger", entry: { on: "no_event", event: "checkout.completed", withinMs: D, after: { kind: "event", event: "checkout.started" } } });
+    const at = (event: string, ts: string) => ({ user_id: "ann", event, ts });
+    const why = async (events: Record<string, unknown>[]) =>
+      (await explained(await openData({ users: [ann], events }), abandoned, "2026-11-20T10:00:00Z")).summary;
+    expect(await why([at("task.created", "2026-11-18T10:00:00Z")])).toBe(
+      'the entry never happened: no "checkout.started" event up to now, which opens the window');
+    expect(await why([at("checkout.started", "2026-11-18T10:00:00Z"), at("checkout.completed", "2026-11-18T11:00:00Z")])).toBe(
+      'the entry never happened: "checkout.completed" was done within the window, or the window has not ended yet');
+    const byDate = campaign({ kind: "trigger", entry: { on: "no_event", event: "task.created", withinMs: D, after: { kind: "attribute", attribute: "renews_at" } } });
+    expect((await explained(await openData({ users: [ann] }), byDate, "2026-11-20T10:00:00Z")).summary).toBe(
+      'the entry never happened: "renews_at" is empty or not a date for this user, and it opens the window');
+  });
 });

@@ -10,7 +10,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { BranchOn, Campaign, Config, EngagementLevel, ScoreBand } from "../config/types.ts";
 import type { Snapshot } from "../data/snapshot.ts";
-import { attribute, attributeTimeSql, compileCondition } from "../sql/conditions.ts";
+import { attribute, attributeTimeSql, compileCondition, whereSql } from "../sql/conditions.ts";
 import { entrySql, type EntryContext } from "../sql/entries.ts";
 import { sqlInstant, sqlInterval, sqlIsoText, sqlString } from "../sql/literals.ts";
 import { evaluate } from "../evaluate/evaluate.ts";
@@ -282,13 +282,37 @@ function verdict(
   return { verdict: "not_entered", summary: `the entry never happened: ${notEntered}` };
 }
 
+/**
+ * Why a `no_event` entry has not happened: the anchor that opens its window never did (no
+ * such event, no such date), or it did and the event followed within the window, or the
+ * window is still open.
+ */
+async function noEventDetail(
+  conn: DuckDBConnection, entry: Extract<Campaign["entry"], { on: "no_event" }>, ctx: EntryContext, userId: string,
+): Promise<string> {
+  const user = sqlString(userId);
+  const a = entry.after;
+  const anchored = a.kind === "signup" ? `SELECT created_at IS NOT NULL AS y FROM users u WHERE u.user_id = ${user}`
+    : a.kind === "event" ? `SELECT EXISTS (SELECT 1 FROM events e WHERE e.user_id = ${user} AND e.event = ${sqlString(a.event)}
+        AND e.ts <= ${sqlInstant(ctx.now)}${whereSql(a.where, "e")}) AS y`
+    : attribute(a.attribute, ctx) === "NULL" ? "SELECT false AS y"
+    : `SELECT ${attributeTimeSql(a.attribute, ctx)} IS NOT NULL AS y FROM users u WHERE u.user_id = ${user}`;
+  const row = (await conn.runAndReadAll(anchored)).getRowObjects()[0];
+  if (row?.y !== true) {
+    return a.kind === "signup" ? "the user has no signup time (created_at), which opens the window"
+      : a.kind === "event" ? `no "${a.event}" event${a.where ? " matching its properties" : ""} up to now, which opens the window`
+      : `"${a.attribute}" is empty or not a date for this user, and it opens the window`;
+  }
+  return `"${entry.event}" was done within the window, or the window has not ended yet`;
+}
+
 /** Why the campaign's entry has not happened for the user (an attribute date from the user's value). */
 async function describeEntry(conn: DuckDBConnection, campaign: Campaign, ctx: EntryContext, userId: string): Promise<string> {
   const e = campaign.entry;
   switch (e.on) {
     case "signup": return "the user has no signup time (created_at) up to now";
     case "event": return `no "${e.event}" event${e.where ? " matching its properties" : ""} up to now`;
-    case "no_event": return `"${e.event}" was done within the window, or the window has not ended yet`;
+    case "no_event": return noEventDetail(conn, e, ctx, userId);
     case "attribute_date": return attributeDateDetail(conn, e, ctx, userId);
     case "inactive": return "the user has been active more recently than the inactivity period";
     case "tag_assigned": return `the tag "${e.tag}" has not been assigned`;
