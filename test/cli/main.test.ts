@@ -54,6 +54,14 @@ describe("nurture CLI", () => {
     }
   });
 
+  it("names a --data that is a file as a file, not as a missing snapshots directory under it", async () => {
+    const r = await nurture("plan", "--config", "test/fixtures/config/valid", "--data", "package.json", "--now", "2026-11-20T09:00:00Z");
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("package.json is a file, not a data directory");
+    expect(r.err).toContain("give --data the directory that holds snapshots/");
+    expect(r.err).not.toContain("package.json/snapshots");
+  });
+
   it("with --json, a failure is one JSON object on stdout as well as the message on stderr", async () => {
     const r = await nurture("plan", "--json", "--config", "test/fixtures/config/valid", "--data", "/nonexistent/nurture-data", "--now", "2026-11-20T09:00:00Z");
     expect(r.code).toBe(1);

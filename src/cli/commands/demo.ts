@@ -79,7 +79,7 @@ export const demoCommand: CommandSpec = {
       const byType = Object.entries(r.sentByType).map(([t, n]) => `${t} ${n}`).join(", ");
       const held = Object.entries(r.held).map(([s, n]) => `${s} ${n}`).join(", ");
       const email = Object.entries(r.emailEvents).sort().map(([e, n]) => `${e} ${n}`).join(", ");
-      ctx.out(`replay: ${r.runs} runs, ${r.sent} sent (${byType || "none"}), ${r.skipped} skipped as too late`);
+      ctx.out(`replay: ${r.runs} runs, ${r.sent} sent (${byType || "none"}), ${r.skipped} skipped (too late, or ended by an exit)`);
       ctx.out(`  held across runs: ${held || "none"}`);
       ctx.out(`  email events: ${email || "none"}; ${r.conversions} conversions from clicks`);
     }

@@ -99,6 +99,15 @@ export async function createDatabase(options: SnapshotOptions = {}): Promise<Duc
  */
 export async function openSnapshot(dataDir: string, options: SnapshotOptions = {}): Promise<Snapshot> {
   const root = path.join(dataDir, "snapshots");
+  if (fs.existsSync(dataDir) && !fs.statSync(dataDir).isDirectory()) {
+    throw new NurtureError("no-snapshot", `${dataDir} is a file, not a data directory`, {
+      problems: [{
+        code: "no-snapshot", severity: "error", file: dataDir,
+        message: `${dataDir} is a file; the data directory holds snapshots/ (and ledger/)`,
+        hint: "give --data the directory that holds snapshots/, e.g. --data data",
+      }],
+    });
+  }
   if (!fs.existsSync(root)) {
     throw new NurtureError("no-snapshot", `no snapshot at ${root}`, {
       problems: [{
