@@ -204,11 +204,11 @@ const noEmailSql = (email: string): string => `CASE WHEN nullif(trim(${email}), 
  * holds it), `in_audience` (false only for an occurrence kept for a `converted` step of
  * a user who has left the audience: see `occurrencesSql`), `goal_reached` (the goal event happened at or after the occurrence began, up
  * to now), `exited` (the exit condition holds for the user now), `exit_ended` (a run skipped
- * a step of it by the exit, which ended it; reads `exited_occurrences`), and the facts about the
- * user every step reads: the
- * effective time zone `tz`, `no_email` (`'none'`, `'invalid'` or NULL: see `noEmailSql`), and `suppressed` (every suppression reason, in
- * alphabetical order and comma-separated, or NULL; needs the `suppressed` table of the derived tables). They
- * are read here, once per campaign, rather than by each step.
+ * a step of it by the exit, which ended it; reads `exited_occurrences`), and the facts about
+ * the user every step reads: the effective time zone `tz`, `no_email` (`'none'`, `'invalid'`
+ * or NULL: see `noEmailSql`), and `suppressed` (every suppression reason, in alphabetical
+ * order and comma-separated, or NULL; needs the `suppressed` table of the derived tables).
+ * They are read here, once per campaign, rather than by each step.
  */
 export function occurrenceTableSql(campaign: Campaign, settings: Settings, ctx: EntryContext): string {
   const now = sqlInstant(ctx.now);
