@@ -11,7 +11,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Campaign, Config, MessageType } from "../config/types.ts";
 import { isMarketing } from "../config/types.ts";
 import type { Snapshot } from "../data/snapshot.ts";
-import type { CompileContext } from "../sql/conditions.ts";
+import { hasColumn, type CompileContext } from "../sql/conditions.ts";
 import type { EntryContext } from "../sql/entries.ts";
 import { sqlInstant, sqlInterval, sqlIsoText } from "../sql/literals.ts";
 import { buildDerivedTables, entryContext } from "./_derived.ts";
@@ -64,7 +64,6 @@ export async function evaluate(config: Config, snapshot: Snapshot, now: Date): P
  * a plan can.
  */
 function attributeWarnings(config: Config, ctx: EntryContext): string[] {
-  const columns = new Set([...ctx.columns].map((c) => c.toLowerCase()));
   const missing = new Map<string, Set<string>>();
   // Segments count only where a plan reads them: referenced, directly or through another.
   const segments = new Set<string>();
@@ -78,7 +77,7 @@ function attributeWarnings(config: Config, ctx: EntryContext): string[] {
         walk(found, found.origin.file);
       }
       for (const [key, v] of Object.entries(value)) {
-        if (key === "attribute" && typeof v === "string" && !columns.has(v.toLowerCase())) {
+        if (key === "attribute" && typeof v === "string" && !hasColumn(ctx, v)) {
           missing.set(v, (missing.get(v) ?? new Set()).add(file));
         } else if (key !== "origin") walk(v, file);
       }

@@ -295,7 +295,6 @@ async function noEventDetail(
   const anchored = a.kind === "signup" ? `SELECT created_at IS NOT NULL AS y FROM users u WHERE u.user_id = ${user}`
     : a.kind === "event" ? `SELECT EXISTS (SELECT 1 FROM events e WHERE e.user_id = ${user} AND e.event = ${sqlString(a.event)}
         AND e.ts <= ${sqlInstant(ctx.now)}${whereSql(a.where, "e")}) AS y`
-    : attribute(a.attribute, ctx) === "NULL" ? "SELECT false AS y"
     : `SELECT ${attributeTimeSql(a.attribute, ctx)} IS NOT NULL AS y FROM users u WHERE u.user_id = ${user}`;
   const row = (await conn.runAndReadAll(anchored)).getRowObjects()[0];
   if (row?.y !== true) {

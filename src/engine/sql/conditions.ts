@@ -123,7 +123,7 @@ export function attribute(name: string, ctx: CompileContext): string {
 }
 
 /** Whether the users table has the column: SQL names ignore case, so `plan` is a column `Plan`. */
-function hasColumn(ctx: CompileContext, name: string): boolean {
+export function hasColumn(ctx: CompileContext, name: string): boolean {
   if (ctx.columns.has(name)) return true;
   const lower = name.toLowerCase();
   return [...ctx.columns].some((c) => c.toLowerCase() === lower);

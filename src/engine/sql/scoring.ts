@@ -111,8 +111,9 @@ export function userScoresSql(scoring: Scoring, now: Date): string {
  * A decaying score only shrinks towards 0 between those instants (every award decays at
  * the same rate), so a threshold, which the schema keeps above 0, is first reached at one
  * of them: an award of a rule without `within`, an occurrence of a rule with one, or the
- * instant an occurrence leaves its `within` window (a negative award lapsing, or a later occurrence taking its place
- * under `max_points` or `per`, whose award is younger and so decayed less).
+ * instant an occurrence leaves its `within` window (a negative award lapsing, or a later
+ * occurrence taking its place under `max_points` or `per`, whose award is younger and so
+ * decayed less).
  *
  * Only users who can reach `threshold` (the lowest one compared) are counted: the score is
  * never more than the sum of the user's positive awards over the whole history without
