@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { loadConfig, type Config } from "../../src/engine/index.ts";
-import type { BatchRecord, IntentRecord, LedgerRecord, SentRecord } from "../../src/engine/ledger/types.ts";
+import { explain, loadConfig, openSnapshot, type Config } from "../../src/engine/index.ts";
+import type { BatchRecord, FailedRecord, IntentRecord, LedgerRecord, SentRecord } from "../../src/engine/ledger/types.ts";
 import {
   decodeTagValue, resendTransport, runSends, verifyUnsubscribeToken, type ResendTransportOptions, type SendReport,
 } from "../../src/engine/send/index.ts";
@@ -142,6 +142,30 @@ describe("runSends through the resend SDK", () => {
     // Nothing was delivered, so the next run tries again under a new batch.
     const rerun = await send();
     expect(rerun.outcomes.map((o) => o.status)).toEqual(["sent", "sent"]);
+  });
+
+  it("records an email that cannot be composed as failed, naming its user and step, and explain shows it", async () => {
+    // A user id too long to carry as a Resend tag: the plan lists the send, composing refuses it.
+    const long = { ...ANN, user_id: `ann-${"x".repeat(300)}` };
+    world.remove();
+    world = makeWorld([long, BOB]);
+    const report = await send();
+    expect(report.outcomes.map((o) => [o.userId === long.user_id ? "long" : o.userId, o.status]).sort()).toEqual([["bob", "sent"], ["long", "failed"]]);
+    const failed = world.ledger().filter((r): r is FailedRecord => r.kind === "failed");
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ user_id: long.user_id, campaign: "welcome", step: "welcome", retryable: false });
+    expect(failed[0]!.error).toContain("too long to carry as a Resend tag");
+    // No intent names the key, so the failure record alone tells explain what it was for.
+    expect(world.ledger().some((r) => r.kind === "intent" && r.user_id === long.user_id)).toBe(false);
+
+    const snapshot = await openSnapshot(world.dir);
+    try {
+      const why = await explain(config, snapshot, long.user_id, new Date(NOW));
+      const welcome = why.campaigns.find((c) => c.id === "welcome")!;
+      expect(welcome.history).toEqual([expect.objectContaining({ step: "welcome", kind: "failed", detail: failed[0]!.error })]);
+    } finally {
+      snapshot.close();
+    }
   });
 
   it("survives a connection dropped after delivery: the retry gets the stored answer, one delivery each", async () => {

@@ -327,7 +327,7 @@ async function ledgerHistory(conn: DuckDBConnection, campaign: string, userId: s
   const asOf = `"at" <= ${sqlInstant(now)}`;
   const rows = (await conn.runAndReadAll(`WITH mine AS (
       SELECT DISTINCT key, step, occurrence FROM ledger
-      WHERE kind IN ('intent', 'skipped') AND user_id = ${sqlString(userId)} AND campaign = ${sqlString(campaign)} AND ${asOf})
+      WHERE kind IN ('intent', 'skipped', 'failed') AND user_id = ${sqlString(userId)} AND campaign = ${sqlString(campaign)} AND ${asOf})
     SELECT m.step, m.occurrence, l.kind, ${sqlIsoText('l."at"')} AS at, coalesce(l.reason, l.error) AS detail,
       EXISTS (SELECT 1 FROM ledger d WHERE d.key = m.key AND d.kind IN ('sent', 'skipped', 'failed') AND d.${asOf}) AS settled
     FROM mine m JOIN ledger l ON l.key = m.key WHERE l.kind IN ('sent', 'skipped', 'failed', 'intent') AND l.${asOf} ORDER BY l."at", l.kind`)).getRowObjects();

@@ -61,6 +61,14 @@ export interface FailedRecord extends Base {
   retryable: boolean;
   /** The batch whose request failed; a retryable failure leaves that batch to be replayed. */
   batch?: string;
+  /**
+   * What the key was for, on a failure before any request (a template that does not
+   * render, a user gone from the snapshot): no `intent` names it, so `explain` reads these.
+   */
+  user_id?: string;
+  campaign?: string;
+  step?: string;
+  occurrence?: string;
 }
 
 /** A due step that was deliberately not sent and never will be (e.g. too late). */

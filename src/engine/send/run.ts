@@ -193,7 +193,10 @@ async function sendFresh(ctx: BatchContext, sends: readonly PlannedSend[], snaps
           ready.push(send);
           emails.push(c.email);
         } else {
-          unsendable.push({ kind: "failed", at: ctx.stamp(), run: ctx.run, key: send.key, error: c.error, retryable: false });
+          unsendable.push({
+            kind: "failed", at: ctx.stamp(), run: ctx.run, key: send.key, error: c.error, retryable: false,
+            user_id: send.userId, campaign: send.campaign, step: send.step, occurrence: send.occurrence,
+          });
           ctx.record({ ...identityOf(send), status: "failed", replayed: false, error: c.error, retryable: false });
         }
       });
