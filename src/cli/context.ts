@@ -27,6 +27,8 @@ export interface CommandContext {
 
 /** ISO 8601 as `--now` takes it: a date, optionally a time (`T` or a space), optionally an offset. */
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+/** The same in ISO 8601's basic format (`20261120T090000Z`), as ledger file names write it. */
+const ISO_BASIC = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(?:(\d{2})(\.\d{1,9})?)?)?(Z|[+-]\d{2}(?:\d{2})?)?$/i;
 
 /**
  * `--now` as an instant. A time without an offset is UTC, as in the snapshots (JavaScript
@@ -37,7 +39,7 @@ const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9}
 export function parseNow(text: string | undefined): Date {
   if (text === undefined) return new Date();
   const bad = (why: string) => usageError(`--now "${text}" ${why}; write it like 2026-11-22T06:00:00Z`);
-  const m = ISO.exec(text.trim());
+  const m = ISO.exec(text.trim()) ?? ISO_BASIC.exec(text.trim());
   if (!m) throw bad("is not an ISO-8601 instant");
   const [, y, mo, d, h = "00", mi = "00", sec = "00", frac = "", offset = "Z"] = m;
   const fields = [Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec)] as const;

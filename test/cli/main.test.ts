@@ -41,6 +41,17 @@ describe("nurture CLI", () => {
     }
   });
 
+  it("reads --now in ISO 8601's basic format, as ledger file names write instants", () => {
+    expect(parseNow("20261120T090000Z").toISOString()).toBe("2026-11-20T09:00:00.000Z");
+    expect(parseNow("20261120T0900").toISOString()).toBe("2026-11-20T09:00:00.000Z");
+    expect(parseNow("20261120T090000.250+0200").toISOString()).toBe("2026-11-20T07:00:00.250Z");
+    expect(parseNow("20261120").toISOString()).toBe("2026-11-20T00:00:00.000Z");
+    // Basic and extended are not mixed, and a basic date names a real day too.
+    expect(() => parseNow("2026-11-20T090000Z")).toThrow(/is not an ISO-8601 instant/);
+    expect(() => parseNow("20261120T09:00:00Z")).toThrow(/is not an ISO-8601 instant/);
+    expect(() => parseNow("20260230")).toThrow(/does not exist/);
+  });
+
   it("refuses a --now that is not strict ISO 8601 or names a day that does not exist, instead of guessing", async () => {
     for (const [text, said] of [
       ["2026-11-20 9:00 PM", "is not an ISO-8601 instant"],
