@@ -13,9 +13,9 @@ const UNIT_MS: Record<string, number> = {
 
 /** A duration that may be negative: only an `attribute_date` offset ("-7d": a week before). */
 export const SIGNED_DURATION_PATTERN = "^-?(\\d+[smhdw])+$";
-/** A duration that is not negative: waits, windows, lateness, cooldowns. */
+/** A duration that is not negative: waits, windows, cooldowns. */
 export const DURATION_PATTERN = "^(\\d+[smhdw])+$";
-/** A duration longer than zero: a half-life, a cap's window, the engagement window, a lookback. */
+/** A duration longer than zero: a lateness, a half-life, a cap's window, the engagement window, a lookback. */
 export const POSITIVE_DURATION_PATTERN = "^(?=.*[1-9])(\\d+[smhdw])+$";
 const WHOLE = new RegExp(SIGNED_DURATION_PATTERN);
 

@@ -42,7 +42,7 @@ function attribute(r: Raw, ctx: FileContext, at: string): Condition {
     // The op says the direction: "-1d" would turn within_next into "the day before now" and
     // more_than_ago into "any date up to a day from now".
     if (duration < 0) {
-      report(ctx, "bad-duration", `${at}/value`, `op "${op}" takes a duration that is not negative, not ${JSON.stringify(value)}`,
+      report(ctx, "bad-duration", `${at}/value`, `op "${op}" takes a duration of 0 or more, not ${JSON.stringify(value)}`,
         op === "within_next" ? 'the op gives the direction: write "1d", or use within_last for the past' : 'the op gives the direction: write "1d", or use within_next for the future');
       return base;
     }
