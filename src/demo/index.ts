@@ -28,6 +28,15 @@ export const DEMO_NOW = "2026-11-20T08:00:00Z";
 const MARKER = path.join("snapshots", ".nurture-demo.json");
 /** Where a demo is made, under the data directory (one file system, so it moves into place by renaming). */
 const STAGING = ".nurture-demo-staging";
+/**
+ * What a data directory may hold besides a demo (the folders nurture's commands and the
+ * benchmark write, and the files a checkout or a file manager leaves): the demo adds its
+ * data beside these, and refuses a directory holding anything else unless forced.
+ */
+const DATA_ENTRIES = new Set([
+  "snapshots", "ledger", "spool", "outbox", "preview", "rejected", "webhooks", "bench", "demo", STAGING,
+  ".gitkeep", ".gitignore", ".DS_Store",
+]);
 /** The directories a demo writes, and replaces. */
 const WRITTEN = ["snapshots", "ledger"] as const;
 
@@ -145,6 +154,19 @@ function putInPlace(dataDir: string, staging: string): void {
 function guardDataDir(dataDir: string, force: boolean): void {
   if (force) return;
   const demoMade = fs.existsSync(path.join(dataDir, MARKER));
+  const strangers = demoMade || !fs.existsSync(dataDir) ? [] : fs.readdirSync(dataDir).filter((name) => !DATA_ENTRIES.has(name)).sort();
+  if (strangers.length > 0) {
+    // `--data ~` or `--data /etc`: a directory that is someone else's, not a data directory.
+    throw new NurtureError("demo-would-overwrite", `${dataDir} is not a nurture data directory`, {
+      problems: [{
+        code: "demo-would-overwrite",
+        severity: "error",
+        message: `it holds ${strangers.length} entr${strangers.length === 1 ? "y" : "ies"} nurture does not write, e.g. ${strangers.slice(0, 3).join(", ")}, so snapshots/ and ledger/ would be added among them`,
+        file: dataDir,
+        hint: "point --data at a new or empty directory (e.g. --data demo-data), or pass --force to write snapshots/ and ledger/ there anyway",
+      }],
+    });
+  }
   const foreign = WRITTEN.flatMap((d) => {
     const dir = path.join(dataDir, d);
     if (!fs.existsSync(dir)) return [];

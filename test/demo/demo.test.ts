@@ -102,6 +102,27 @@ describe("nurture demo", () => {
     expect(fs.readFileSync(path.join(foreign, "ledger", "20261101T000000Z-real.ndjson"), "utf8")).toBe("{}\n");
   });
 
+  it("refuses a directory that is not a data directory (--data ~), and adds nothing to it", async () => {
+    const home = path.join(root, "home");
+    fs.mkdirSync(path.join(home, "projects"), { recursive: true });
+    fs.writeFileSync(path.join(home, "notes.txt"), "mine\n");
+    const r = await nurture("demo", "--data", home, ...small);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`${home} is not a nurture data directory`);
+    expect(r.err).toContain("2 entries nurture does not write, e.g. notes.txt, projects");
+    expect(r.err).toContain("--force");
+    expect(fs.readdirSync(home).sort()).toEqual(["notes.txt", "projects"]);
+  });
+
+  it("adds the demo beside what nurture itself keeps in a data directory (the benchmark's data)", async () => {
+    const data = path.join(root, "beside-bench");
+    fs.mkdirSync(path.join(data, "bench", "100-1000"), { recursive: true });
+    fs.writeFileSync(path.join(data, ".gitkeep"), "");
+    const r = await nurture("demo", "--data", data, "--users", "30", "--days", "5", "--replay-days", "0", "--now", NOW);
+    expect(r.code).toBe(0);
+    expect(fs.readdirSync(data).sort()).toEqual([".gitkeep", "bench", "snapshots"]);
+  });
+
   it("lists a link under the data as a file it would remove, without following it: a loop or a link to nothing", async () => {
     const linked = path.join(root, "linked");
     fs.mkdirSync(path.join(linked, "snapshots", "events"), { recursive: true });
