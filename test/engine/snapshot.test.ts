@@ -66,13 +66,27 @@ describe("openSnapshot", () => {
     // the +02:00 offset is honoured: 09:30+02:00 is 07:30 UTC
     expect(Number(users[1]!.t)).toBe(Date.parse("2026-11-02T07:30:00Z") / 1000);
     expect(await s.badRows()).toEqual([
-      { table: "users", reason: "duplicate user_id (first row kept)", count: 1 },
+      { table: "users", reason: "duplicate user_id (the first row, in snapshots/users/users.csv, is kept)", count: 1 },
       { table: "users", reason: "missing or unparseable created_at", count: 1 },
       { table: "users", reason: "missing user_id", count: 1 },
     ]);
     const rejected = await rows(s, "SELECT source, row_json FROM rejected_rows WHERE reason = 'missing user_id'");
     expect(String(rejected[0]!.source)).toMatch(/users\.csv$/);
     expect(String(rejected[0]!.row_json)).toContain("nobody@example.com");
+  });
+
+  it("names the file whose row it kept when a second file repeats a user_id (a stray file that sorts first wins)", async () => {
+    const s = await snap(dataDir({
+      "snapshots/users/users.csv": USERS_CSV,
+      "snapshots/users/extra/stray.ndjson": JSON.stringify({ user_id: "u2", email: "stray@example.com", created_at: "2026-11-09T00:00:00Z" }),
+    }));
+    const u2 = await rows(s, "SELECT email FROM users WHERE user_id = 'u2'");
+    expect(u2).toEqual([{ email: "stray@example.com" }]);
+    const bad = await s.badRows();
+    expect(bad.filter((b) => b.reason.startsWith("duplicate"))).toEqual([
+      { table: "users", reason: "duplicate user_id (the first row, in snapshots/users/extra/stray.ndjson, is kept)", count: 1 },
+      { table: "users", reason: "duplicate user_id (the first row, in snapshots/users/users.csv, is kept)", count: 1 },
+    ]);
   });
 
   it("loads events from NDJSON and CSV together, dedupes by event_id, and rejects bad rows", async () => {

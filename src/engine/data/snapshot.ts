@@ -214,15 +214,21 @@ async function loadUsers(conn: DuckDBConnection, dir: string): Promise<void> {
   }
   if (!columns.includes(LINE_COLUMN)) await conn.run(`ALTER TABLE users_raw ADD COLUMN ${LINE_COLUMN} BIGINT`);
   // A bad row never hides a good one of the same id: rows are ranked among the good ones.
+  // The reason names the file of the row kept: files are read in name order, so a stray
+  // file sorting before the export would otherwise replace its users without a word.
   const created = instantSql("created_at");
+  const dataDir = path.dirname(path.dirname(dir)) + path.sep;
+  const kept = `CASE WHEN starts_with(__nurture_kept, ${sqlString(dataDir)}) THEN substr(__nurture_kept, ${dataDir.length + 1}) ELSE __nurture_kept END`;
   await conn.run(`CREATE TEMP TABLE users_checked AS
-    SELECT * EXCLUDE (${REASON}, __nurture_row), coalesce(${REASON}, CASE
-        WHEN row_number() OVER (PARTITION BY user_id::VARCHAR, ${REASON} IS NULL ORDER BY ${FILE_COLUMN}, ${LINE_COLUMN}, __nurture_row) > 1 THEN 'duplicate user_id (first row kept)'
+    SELECT * EXCLUDE (${REASON}, __nurture_row, __nurture_rank, __nurture_kept), coalesce(${REASON}, CASE
+        WHEN __nurture_rank > 1 THEN 'duplicate user_id (the first row, in ' || ${kept} || ', is kept)'
       END) AS ${REASON}
-    FROM (SELECT *, rowid AS __nurture_row, CASE
-        WHEN user_id IS NULL OR trim(user_id::VARCHAR) = '' THEN ${sqlString(MISSING_FIELD.users.user_id)}
-        WHEN ${created} IS NULL OR NOT isfinite(${created}) THEN ${sqlString(MISSING_FIELD.users.created_at)}
-      END AS ${REASON} FROM users_raw)`);
+    FROM (SELECT *, row_number() OVER first AS __nurture_rank, first_value(${FILE_COLUMN}) OVER first AS __nurture_kept
+      FROM (SELECT *, rowid AS __nurture_row, CASE
+          WHEN user_id IS NULL OR trim(user_id::VARCHAR) = '' THEN ${sqlString(MISSING_FIELD.users.user_id)}
+          WHEN ${created} IS NULL OR NOT isfinite(${created}) THEN ${sqlString(MISSING_FIELD.users.created_at)}
+        END AS ${REASON} FROM users_raw)
+      WINDOW first AS (PARTITION BY user_id::VARCHAR, ${REASON} IS NULL ORDER BY ${FILE_COLUMN}, ${LINE_COLUMN}, __nurture_row))`);
   await reject(conn, "users", "users_checked");
   await conn.run(`CREATE TABLE users AS
     SELECT * EXCLUDE (${REASON}, ${FILE_COLUMN}, ${LINE_COLUMN}) REPLACE (user_id::VARCHAR AS user_id, ${created} AS created_at,
