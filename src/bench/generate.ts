@@ -216,10 +216,15 @@ function flattenPartitions(staging: string, name: (value: string) => string, joi
   return parts.length;
 }
 
-/** sha256 over every file under the config directory (paths and contents), so a config change makes new data. */
+/**
+ * sha256 over every file under the config directory (paths and contents), so a config change
+ * makes new data. The JSON Schemas are left out: they only judge the config, and a config
+ * they refuse fails to load before any data is made.
+ */
 function digest(dir: string): string {
   const hash = createHash("sha256");
-  const files = (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
+  const files = (fs.readdirSync(dir, { recursive: true }) as string[])
+    .filter((f) => f.split(path.sep)[0] !== "schemas" && fs.statSync(path.join(dir, f)).isFile()).sort();
   for (const f of files) hash.update(f).update("\0").update(fs.readFileSync(path.join(dir, f))).update("\0");
   return hash.digest("hex").slice(0, 16);
 }
