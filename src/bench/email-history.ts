@@ -86,7 +86,7 @@ async function sendStep(conn: DuckDBConnection, campaign: Campaign, step: Step, 
       occurrence, due, least(${nextRunSql("due", o.runHours)}, ${sqlInstant(o.until)}) AS "at"
     FROM (SELECT s.key, s.user_id, ${sqlString(campaign.id)} AS campaign, ${sqlString(step.id)} AS step, ${variant} AS variant, s.occurrence, s.due
       FROM (${stepSql(campaign, step, "occ", settings, ctx, { orphans: await hasOrphanKeys(conn) })}) s
-      WHERE s.branch_taken AND NOT s.goal_reached AND NOT s.exited AND NOT s.no_email ${suppressed})`);
+      WHERE s.branch_taken AND NOT s.goal_reached AND NOT s.exited AND s.no_email IS NULL ${suppressed})`);
   const n = await count(conn, "new_sends");
   if (n === 0) return 0;
   await conn.run("INSERT INTO bench_sends SELECT * FROM new_sends");
