@@ -17,7 +17,7 @@ import { sqlInstant, sqlInterval, sqlIsoText } from "../sql/literals.ts";
 import { buildDerivedTables, entryContext } from "./_derived.ts";
 import { applyCaps, type CapCandidate } from "./_caps.ts";
 import { newOccurrencesSql, occurrenceTableSql } from "./_occurrences.ts";
-import { buildStepTables, hasOrphanKeys, stepSql } from "./_steps-sql.ts";
+import { buildStepTables, hasOrphanKeys, keyedOccurrencesSql, keyedSteps, stepSql } from "./_steps-sql.ts";
 import { chooseVariant } from "./key.ts";
 import type { HeldBack, HeldStatus, NewOccurrence, NewSuppression, Plan, PlannedSend, SendIdentity } from "./types.ts";
 
@@ -129,10 +129,13 @@ async function campaignRows(
       entered.push({ userId: String(r.user_id), campaign: campaign.id, occurrence: String(r.occurrence) });
     }
   }
+  // Without orphan keys, the steps' keys are found beside their occurrences once per campaign.
+  const keyed = !orphans && keyedSteps(campaign);
+  if (keyed) await conn.run(`CREATE OR REPLACE TEMP TABLE occ_keyed AS ${keyedOccurrencesSql(campaign, "occ")}`);
   const out: CandidateRow[] = [];
   for (const step of campaign.steps) {
     const reader = await conn.runAndReadAll(`SELECT s.*, ${sqlIsoText("s.due")} AS due_iso
-      FROM (${stepSql(campaign, step, "occ", config.settings, ctx, { orphans })}) s WHERE s.branch_taken`);
+      FROM (${stepSql(campaign, step, keyed ? "occ_keyed" : "occ", config.settings, ctx, { orphans, keyed })}) s WHERE s.branch_taken`);
     for (const r of reader.getRowObjects()) {
       const userId = String(r.user_id);
       const variant = step.variants ? chooseVariant(userId, campaign.id, step.id, step.variants) : undefined;
