@@ -37,7 +37,7 @@ export const ONLY_NOW: ReadonlySet<Entry["on"]> = new Set(["condition", "engagem
  * occurrence kept (not merely the last one seen): a user who triggers every day under a
  * 3-day cooldown enters every third day.
  */
-export function occurrencesSql(campaign: Campaign, settings: Settings, ctx: EntryContext): string {
+export function occurrencesSql(campaign: Campaign, settings: Settings, ctx: EntryContext, keys?: string): string {
   const members = campaign.audience ? `user_id IN (SELECT u.user_id FROM users u WHERE ${compileCondition(campaign.audience, ctx)})` : undefined;
   // A step that waits for a conversion follows the user out of the audience, as it does
   // past the goal: the audience of a nurture for trials that did not buy leaves out the
@@ -58,7 +58,7 @@ export function occurrencesSql(campaign: Campaign, settings: Settings, ctx: Entr
   const once = (rows: string): string => `SELECT user_id, min(occurred_at) AS occurred_at, occurrence, bool_or(recorded) AS recorded,
       bool_or(counted) AS counted, ${inAudience} FROM (${rows})${audience}
     GROUP BY user_id, occurrence${moved}`;
-  const all = once(`${entered} UNION ALL ${recordedSql(campaign, ctx)}`);
+  const all = once(`${entered} UNION ALL ${recordedSql(campaign, ctx, keys)}`);
   if (r.policy === "always") return all;
   const order = "PARTITION BY user_id ORDER BY occurred_at, occurrence";
   // An occurrence no run has counted whose first steps were all due, in the send window,
@@ -157,15 +157,17 @@ function withPastSql(rows: string, campaign: Campaign, settings: Settings, ctx: 
  * (a run saw it while it was on time). One recorded only by skipped keys was first seen
  * past saving (or, in a ledger from before runs recorded every such occurrence, held back
  * until then): no email of it went out, so it does not use up `never` or a cooldown.
- * Reads `done_keys` and `entered_occurrences`.
+ * Reads `done_keys`, or `keys` when given (the campaign's keys by occurrence, a table
+ * `campaignKeysSql` made), and `entered_occurrences`.
  */
-function recordedSql(campaign: Campaign, ctx: EntryContext): string {
+function recordedSql(campaign: Campaign, ctx: EntryContext, keys?: string): string {
   const zone = ctx.zones ? "u.timezone" : userZoneSql("u.timezone", ctx.zones, ctx.timezone);
   const dayStart = convertSql(zone, "TRY_CAST(d.occurrence AS TIMESTAMP)", ctx.zones);
   return `SELECT user_id, occurred_at, occurrence, true AS recorded, counted, keyed FROM (
       SELECT d.user_id, d.occurrence, d.counted, d.keyed, CASE WHEN length(d.occurrence) = 10 THEN ${dayStart} ELSE TRY_CAST(d.occurrence AS TIMESTAMPTZ) END AS occurred_at
       FROM (SELECT user_id, occurrence, bool_or(counted) AS counted, bool_or(keyed) AS keyed FROM (
-          SELECT user_id, occurrence, sent_at IS NOT NULL AS counted, true AS keyed FROM done_keys WHERE campaign = ${sqlString(campaign.id)}
+          ${keys ? `SELECT user_id, occurrence, counted, true AS keyed FROM ${keys}`
+            : `SELECT user_id, occurrence, sent_at IS NOT NULL AS counted, true AS keyed FROM done_keys WHERE campaign = ${sqlString(campaign.id)}`}
           UNION ALL SELECT user_id, occurrence, true, false FROM entered_occurrences WHERE campaign = ${sqlString(campaign.id)})
         GROUP BY user_id, occurrence) d JOIN users u ON u.user_id = d.user_id)
     WHERE occurred_at IS NOT NULL`;
@@ -208,9 +210,10 @@ const noEmailSql = (email: string): string => `CASE WHEN nullif(trim(${email}), 
  * the user every step reads: the effective time zone `tz`, `no_email` (`'none'`, `'invalid'`
  * or NULL: see `noEmailSql`), and `suppressed` (every suppression reason, in alphabetical
  * order and comma-separated, or NULL; needs the `suppressed` table of the derived tables).
- * They are read here, once per campaign, rather than by each step.
+ * They are read here, once per campaign, rather than by each step. `keys` names the
+ * campaign's keys by occurrence (`campaignKeysSql`), when a table of them was made.
  */
-export function occurrenceTableSql(campaign: Campaign, settings: Settings, ctx: EntryContext): string {
+export function occurrenceTableSql(campaign: Campaign, settings: Settings, ctx: EntryContext, keys?: string): string {
   const now = sqlInstant(ctx.now);
   const goal = campaign.goal
     ? `EXISTS (SELECT 1 FROM events g WHERE g.user_id = o.user_id AND g.event = ${sqlString(campaign.goal.event)}
@@ -222,7 +225,7 @@ export function occurrenceTableSql(campaign: Campaign, settings: Settings, ctx: 
   // holding. A join, not a correlated EXISTS, which cost a small evaluation 5 ms a campaign.
   return `SELECT o.user_id, o.occurred_at, o.occurrence, o.recorded, o.in_audience, ${goal} AS goal_reached, ${exited} AS exited, x.user_id IS NOT NULL AS exit_ended,
       ${userZoneSql("u.timezone", ctx.zones, ctx.timezone)} AS tz, ${noEmailSql("u.email")} AS no_email, p.reason AS suppressed
-    FROM (${occurrencesSql(campaign, settings, ctx)}) o JOIN users u ON u.user_id = o.user_id
+    FROM (${occurrencesSql(campaign, settings, ctx, keys)}) o JOIN users u ON u.user_id = o.user_id
     LEFT JOIN (SELECT user_id, string_agg(DISTINCT reason, ',' ORDER BY reason) AS reason FROM suppressed GROUP BY user_id) p ON p.user_id = o.user_id
     LEFT JOIN (SELECT user_id, occurrence FROM exited_occurrences WHERE campaign = ${sqlString(campaign.id)}) x ON x.user_id = o.user_id AND x.occurrence = o.occurrence`;
 }

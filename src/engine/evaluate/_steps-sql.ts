@@ -116,24 +116,33 @@ function branchSql(when: BranchOn, sentAt: string, by: string, campaign: Campaig
 }
 
 /**
- * The campaign's occurrences (a table `occurrenceTableSql` made) beside what the ledger holds
- * of their steps' keys: `done_mask` has bit i set when step i's key was sent or skipped, and
- * `sent_i` is when step i was sent, for each step another step follows. One pass over the
- * campaign's done keys instead of two joins per step (at 1M users the ten steps of a weekly
- * sequence read 8M keys twenty times). Only for a ledger without orphan keys
- * (`hasOrphanKeys`), whose keys are found by (user, occurrence), and for a campaign of 2 to
- * 64 steps (`keyedSteps`); a step query reads it with `stepSql`'s `keyed`.
+ * The campaign's done keys (`done_keys`) by occurrence, in one pass over them, for the
+ * occurrence table (`occurrenceTableSql`'s `keys`) and the step queries to share:
+ *   (user_id, occurrence, counted, done_mask, sent_i …)
+ * `counted` when a key of it was sent; `done_mask` has bit i set when step i's key was sent
+ * or skipped (NULL for a campaign of more than 64 steps); `sent_i` is when step i was sent,
+ * for each step another step follows. At 1M users the ten steps of a weekly sequence had
+ * read the 8M keys twenty times, and the occurrence table once more.
  */
-export function keyedOccurrencesSql(campaign: Campaign, occurrences: string): string {
+export function campaignKeysSql(campaign: Campaign): string {
   const index = `CASE step ${campaign.steps.map((s, i) => `WHEN ${sqlString(s.id)} THEN ${i}`).join(" ")} END`;
-  const sent = followedSteps(campaign).map((i) => `sent_${i}`);
-  const perStep = followedSteps(campaign).map((i) => `min(sent_at) FILTER (WHERE i = ${i}) AS sent_${i}`);
-  return `SELECT o.*, k.done_mask${sent.map((c) => `, k.${c}`).join("")}
-    FROM ${occurrences} o LEFT JOIN (
-      SELECT user_id, occurrence, bit_or(1::UBIGINT << i) AS done_mask${perStep.map((c) => `, ${c}`).join("")}
-      FROM (SELECT user_id, occurrence, sent_at, ${index} AS i FROM done_keys WHERE campaign = ${sqlString(campaign.id)})
-      GROUP BY user_id, occurrence
-    ) k ON k.user_id = o.user_id AND k.occurrence = o.occurrence`;
+  const mask = campaign.steps.length <= 64 ? "bit_or(1::UBIGINT << i)" : "NULL::UBIGINT";
+  const sent = followedSteps(campaign).map((i) => `, min(sent_at) FILTER (WHERE i = ${i}) AS sent_${i}`).join("");
+  return `SELECT user_id, occurrence, bool_or(sent_at IS NOT NULL) AS counted, ${mask} AS done_mask${sent}
+    FROM (SELECT user_id, occurrence, sent_at, ${index} AS i FROM done_keys WHERE campaign = ${sqlString(campaign.id)})
+    GROUP BY user_id, occurrence`;
+}
+
+/**
+ * The campaign's occurrences (a table `occurrenceTableSql` made) beside their steps' keys
+ * from `keys` (a table `campaignKeysSql` made), which a step query reads with `stepSql`'s
+ * `keyed` instead of joining the done keys twice. Only for a ledger without orphan keys
+ * (`hasOrphanKeys`), whose keys are found by (user, occurrence), and a campaign
+ * `keyedSteps` accepts.
+ */
+export function keyedOccurrencesSql(campaign: Campaign, occurrences: string, keys: string): string {
+  const sent = followedSteps(campaign).map((i) => `, k.sent_${i}`).join("");
+  return `SELECT o.*, k.done_mask${sent} FROM ${occurrences} o LEFT JOIN ${keys} k ON k.user_id = o.user_id AND k.occurrence = o.occurrence`;
 }
 
 /** Whether `keyedOccurrencesSql` serves the campaign: more than one step (for one, its own join is as quick), and at most 64. */

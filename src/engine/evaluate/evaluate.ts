@@ -17,7 +17,7 @@ import { sqlInstant, sqlInterval, sqlIsoText } from "../sql/literals.ts";
 import { buildDerivedTables, entryContext } from "./_derived.ts";
 import { applyCaps, type CapCandidate } from "./_caps.ts";
 import { newOccurrencesSql, occurrenceTableSql } from "./_occurrences.ts";
-import { buildStepTables, hasOrphanKeys, keyedOccurrencesSql, keyedSteps, stepSql } from "./_steps-sql.ts";
+import { buildStepTables, campaignKeysSql, hasOrphanKeys, keyedOccurrencesSql, keyedSteps, stepSql } from "./_steps-sql.ts";
 import { chooseVariant } from "./key.ts";
 import type { HeldBack, HeldStatus, NewOccurrence, NewSuppression, Plan, PlannedSend, SendIdentity } from "./types.ts";
 
@@ -122,7 +122,9 @@ interface CandidateRow {
 async function campaignRows(
   conn: DuckDBConnection, campaign: Campaign, config: Config, ctx: EntryContext, orphans: boolean, entered: NewOccurrence[],
 ): Promise<CandidateRow[]> {
-  await conn.run(`CREATE OR REPLACE TEMP TABLE occ AS ${occurrenceTableSql(campaign, config.settings, ctx)}`);
+  // The campaign's done keys, grouped once by occurrence, serve its occurrences and its steps.
+  await conn.run(`CREATE OR REPLACE TEMP TABLE campaign_keys AS ${campaignKeysSql(campaign)}`);
+  await conn.run(`CREATE OR REPLACE TEMP TABLE occ AS ${occurrenceTableSql(campaign, config.settings, ctx, "campaign_keys")}`);
   const fresh = newOccurrencesSql(campaign, "occ", config.settings, ctx);
   if (fresh) {
     for (const r of (await conn.runAndReadAll(fresh)).getRowObjects()) {
@@ -131,7 +133,7 @@ async function campaignRows(
   }
   // Without orphan keys, the steps' keys are found beside their occurrences once per campaign.
   const keyed = !orphans && keyedSteps(campaign);
-  if (keyed) await conn.run(`CREATE OR REPLACE TEMP TABLE occ_keyed AS ${keyedOccurrencesSql(campaign, "occ")}`);
+  if (keyed) await conn.run(`CREATE OR REPLACE TEMP TABLE occ_keyed AS ${keyedOccurrencesSql(campaign, "occ", "campaign_keys")}`);
   const out: CandidateRow[] = [];
   for (const step of campaign.steps) {
     const reader = await conn.runAndReadAll(`SELECT s.*, ${sqlIsoText("s.due")} AS due_iso
