@@ -148,9 +148,12 @@ export function keyedOccurrencesSql(campaign: Campaign, occurrences: string, key
 /** Whether `keyedOccurrencesSql` serves the campaign: more than one step (for one, its own join is as quick), and at most 64. */
 export const keyedSteps = (campaign: Campaign): boolean => campaign.steps.length > 1 && campaign.steps.length <= 64;
 
+/** The index of step `id` in the campaign: the bit of `done_mask` and the `sent_i` column that are its. */
+const stepIndex = (campaign: Campaign, id: string): number => campaign.steps.findIndex((s) => s.id === id);
+
 /** The indexes of the steps another step follows (`after`). */
 const followedSteps = (campaign: Campaign): number[] =>
-  [...new Set(campaign.steps.flatMap((s) => (s.after ? [campaign.steps.findIndex((x) => x.id === s.after)] : [])))].sort((a, b) => a - b);
+  [...new Set(campaign.steps.flatMap((s) => (s.after ? [stepIndex(campaign, s.after)] : [])))].sort((a, b) => a - b);
 
 /**
  * Candidate rows of one step: user_id, occurrence, key, due, and flags. `occurrences` is a
@@ -176,7 +179,8 @@ export function stepSql(
   // A step that waits for the conversion is not stopped by it, nor by the user leaving the
   // audience (see `occurrencesSql`); every other step reads only the audience's occurrences.
   const goal = campaign.goal && step.when !== "converted" ? "c.goal_reached" : "false";
-  const members = step.when === "converted" ? "" : " WHERE o.in_audience";
+  const audienceOnly = step.when !== "converted";
+  const members = audienceOnly ? " WHERE o.in_audience" : "";
   const inWindow = inWindowSql("c.tz", settings, ctx);
   const raw = `base + ${sqlInterval(step.waitMs)}`;
   const sent = step.after ? keysOf("sent_keys", campaign.id, step.after, orphans) : "";
@@ -184,14 +188,14 @@ export function stepSql(
   // Keys already sent or skipped leave first, so the costly time-zone arithmetic only runs
   // for the few rows still open. Without orphan keys, the ledger's rows are found by
   // (user, occurrence) and a key is hashed only for the rows that are left.
-  const self = campaign.steps.indexOf(step);
-  const after = step.after ? campaign.steps.findIndex((s) => s.id === step.after) : -1;
+  const self = stepIndex(campaign, step.id);
+  const after = step.after ? stepIndex(campaign, step.after) : -1;
   // Keyed, the previous step's key is derived (it hashes to the ledger's: no orphans) for the rows still open only.
   const k = options.keyed
     ? `SELECT o.user_id, o.occurrence, o.occurred_at, o.goal_reached, o.exited, o.exit_ended, o.tz, o.no_email, o.suppressed,
         ${step.after ? `CASE WHEN o.sent_${after} IS NOT NULL THEN ${keySql("o.user_id", campaign.id, step.after, "o.occurrence")} END` : "NULL::VARCHAR"} AS prev_key,
         ${step.after ? `o.sent_${after}` : "NULL::TIMESTAMPTZ"} AS prev_sent_at
-      FROM ${occurrences} o WHERE ${members ? "o.in_audience AND " : ""}coalesce((o.done_mask >> ${self}) & 1, 0) = 0`
+      FROM ${occurrences} o WHERE ${audienceOnly ? "o.in_audience AND " : ""}coalesce((o.done_mask >> ${self}) & 1, 0) = 0`
     : orphans
     ? `SELECT o.*, ${step.after ? "p.sent_at" : "NULL::TIMESTAMPTZ"} AS prev_sent_at FROM (
         SELECT o.user_id, o.occurrence, o.occurred_at, o.goal_reached, o.exited, o.exit_ended, o.tz, o.no_email, o.suppressed,
